@@ -1,0 +1,20 @@
+import { createBrowserRouter } from "react-router";
+import { SignInPage } from "../features/auth/sign-in-page.tsx";
+import { SignUpPage } from "../features/auth/sign-up-page.tsx";
+import { ProjectsPage } from "../features/projects/projects-page.tsx";
+import { AppShell } from "../features/shell/app-shell.tsx";
+import { NotFoundPage } from "../features/shell/not-found-page.tsx";
+
+export const router = createBrowserRouter([
+  { path: "/sign-in", element: <SignInPage /> },
+  { path: "/sign-up", element: <SignUpPage /> },
+  {
+    path: "/",
+    element: <AppShell />,
+    children: [
+      { index: true, element: <ProjectsPage /> },
+      { path: "projects", element: <ProjectsPage /> },
+      { path: "*", element: <NotFoundPage /> },
+    ],
+  },
+]);

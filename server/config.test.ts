@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "hangar-config-"));
+}
+
+describe("loadConfig", () => {
+  it("defaults to sandbox mode on port 3000 with an embedded database", () => {
+    const config = loadConfig({ HANGAR_DATA_DIR: tempDir() });
+    expect(config.mode).toBe("sandbox");
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.publicUrl).toBe("http://localhost:3000");
+    expect(config.host).toBe("127.0.0.1");
+  });
+
+  it("generates sandbox secrets once, keeps them with mode 0600 and reuses them", () => {
+    const dataDir = tempDir();
+    const first = loadConfig({ HANGAR_DATA_DIR: dataDir });
+    const second = loadConfig({ HANGAR_DATA_DIR: dataDir });
+    expect(first.secrets.betterAuth.length).toBeGreaterThanOrEqual(32);
+    expect(second.secrets).toEqual(first.secrets);
+    const mode = fs.statSync(path.join(dataDir, "sandbox-secrets.json")).mode & 0o777;
+    expect(mode).toBe(0o600);
+  });
+
+  it("lists every invalid variable in one error", () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: "seventy", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", HANGAR_DATA_DIR: tempDir() });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join("\n");
+    expect(problems).toContain("PORT");
+    expect(problems).toContain("DATABASE_URL");
+    expect(problems).toContain("LOG_LEVEL");
+  });
+
+  it("requires real secrets, a database and a public URL once a GitHub App is configured", () => {
+    expect(() => loadConfig({ GITHUB_APP_ID: "123", HANGAR_DATA_DIR: tempDir() })).toThrowError(
+      /BETTER_AUTH_SECRET[\s\S]*ENCRYPTION_SECRET[\s\S]*DATABASE_URL[\s\S]*PUBLIC_URL/,
+    );
+    expect(() =>
+      loadConfig({ GITHUB_APP_ID: "123", BETTER_AUTH_SECRET: "short", HANGAR_DATA_DIR: tempDir() }),
+    ).toThrowError(/BETTER_AUTH_SECRET: must be at least 32 characters/);
+  });
+
+  it("accepts a complete production configuration without touching the data directory's secrets", () => {
+    const dataDir = tempDir();
+    const config = loadConfig({
+      GITHUB_APP_ID: "123",
+      BETTER_AUTH_SECRET: "a".repeat(40),
+      ENCRYPTION_SECRET: "b".repeat(40),
+      DATABASE_URL: "postgresql://user@db.internal/hangar",
+      PUBLIC_URL: "https://hangar.example.com/",
+      HANGAR_DATA_DIR: dataDir,
+    });
+    expect(config.mode).toBe("production");
+    expect(config.publicUrl).toBe("https://hangar.example.com");
+    expect(config.host).toBe("0.0.0.0");
+    expect(fs.existsSync(path.join(dataDir, "sandbox-secrets.json"))).toBe(false);
+  });
+});

@@ -1,0 +1,137 @@
+// The one module that reads the environment. Everything else receives a typed `Config`.
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import * as z from "zod";
+
+const MIN_SECRET_LENGTH = 32;
+
+/** Empty strings in .env files mean "not set", as in most tools. */
+const optionalString = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+
+const secret = z
+  .string()
+  .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters of random data`);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalString,
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  HANGAR_DATA_DIR: z.string().min(1).default("./.hangar"),
+  HANGAR_ROLE: z.enum(["all", "web", "worker"]).default("all"),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((value) => value === "true" || value === "1"),
+  BETTER_AUTH_SECRET: optionalString.pipe(secret.optional()),
+  ENCRYPTION_SECRET: optionalString.pipe(secret.optional()),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  SIGN_IN_FAILURES_ALLOWED: z.coerce.number().int().min(1).default(5),
+  SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+  GITHUB_APP_ID: optionalString,
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  /** Sandbox: no GitHub App configured, so Hangar runs against its own emulators. */
+  mode: "sandbox" | "production";
+  role: "all" | "web" | "worker";
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  /** Undefined means: start the embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  trustProxy: boolean;
+  secrets: { betterAuth: string; encryption: string };
+  limits: {
+    apiRequestsPerMinute: number;
+    signInFailuresAllowed: number;
+    signInFailureWindowSeconds: number;
+  };
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type GeneratedSecrets = { betterAuth: string; encryption: string };
+
+/**
+ * Sandbox secrets are generated once and kept under the data directory (mode 0600), so sessions and
+ * encrypted values survive restarts without the user having to invent secrets.
+ */
+function loadOrCreateSandboxSecrets(dataDir: string): GeneratedSecrets {
+  const file = path.join(dataDir, "sandbox-secrets.json");
+  if (fs.existsSync(file)) {
+    const stored = z
+      .object({ betterAuth: secret, encryption: secret })
+      .safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+    if (stored.success) return stored.data;
+  }
+  const generated = {
+    betterAuth: randomBytes(32).toString("base64url"),
+    encryption: randomBytes(32).toString("base64url"),
+  };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
+  return generated;
+}
+
+/** Validates the environment and returns the configuration, or throws one ConfigError listing every problem. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  const mode = source.GITHUB_APP_ID ? "production" : "sandbox";
+  if (mode === "production") {
+    for (const name of ["BETTER_AUTH_SECRET", "ENCRYPTION_SECRET", "DATABASE_URL", "PUBLIC_URL"]) {
+      if (!source[name]) problems.push(`${name}: required when a GitHub App is configured`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const env = parsed.data;
+
+  const dataDir = path.resolve(env.HANGAR_DATA_DIR);
+  const generated =
+    env.BETTER_AUTH_SECRET && env.ENCRYPTION_SECRET ? undefined : loadOrCreateSandboxSecrets(dataDir);
+  const host = env.HOST ?? (mode === "production" ? "0.0.0.0" : "127.0.0.1");
+
+  return {
+    env: env.NODE_ENV,
+    mode,
+    role: env.HANGAR_ROLE,
+    port: env.PORT,
+    host,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    secrets: {
+      betterAuth: env.BETTER_AUTH_SECRET ?? generated?.betterAuth ?? "",
+      encryption: env.ENCRYPTION_SECRET ?? generated?.encryption ?? "",
+    },
+    limits: {
+      apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      signInFailuresAllowed: env.SIGN_IN_FAILURES_ALLOWED,
+      signInFailureWindowSeconds: env.SIGN_IN_FAILURE_WINDOW_SECONDS,
+    },
+  };
+}

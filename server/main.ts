@@ -1,0 +1,123 @@
+// Composition root: configuration → logger → database → migrations → services → HTTP, and the
+// reverse on shutdown.
+import http, { type Server } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAuth } from "./auth/auth.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { applyMigrations } from "./db/migrator.ts";
+import { createPool, createPrisma } from "./db/prisma.ts";
+import { createApp } from "./http/app.ts";
+import { createLogger } from "./observability/logger.ts";
+import { createMetrics } from "./observability/metrics.ts";
+import { createServices } from "./services.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const started = Date.now();
+  const cleanups: (() => Promise<void>)[] = [];
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.error({ err: error }, "cleanup failed"));
+  };
+
+  try {
+    const database = await openDatabase(config, logger);
+    cleanups.push(() => database.close());
+    const pool = createPool(database.url, config.databasePoolSize);
+    cleanups.push(() => pool.end());
+    const migrations = await applyMigrations(pool, path.join(ROOT, "prisma", "migrations"));
+    if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "migrations applied");
+    const db = createPrisma(pool);
+    cleanups.push(() => db.$disconnect());
+
+    const metrics = createMetrics();
+    const services = createServices({ db, pool, limits: config.limits });
+    const auth = createAuth({
+      publicUrl: config.publicUrl,
+      secret: config.secrets.betterAuth,
+      trustedOrigins: config.env === "development" ? [config.publicUrl, "http://localhost:5173"] : [config.publicUrl],
+      db,
+      limiters: services.limiters,
+      audit: services.audit,
+      organizations: services.organizations,
+      logger,
+    });
+    const app = createApp({
+      publicUrl: config.publicUrl,
+      production: config.mode === "production",
+      showInternalErrors: config.env === "development",
+      trustProxy: config.trustProxy,
+      logger,
+      metrics,
+      pool,
+      auth,
+      services,
+      clientDir: path.join(ROOT, "dist", "client"),
+    });
+    const httpServer = http.createServer(app);
+    try {
+      await listen(httpServer, config.port, config.host);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new Error(`Port ${config.port} is already in use (is another Hangar running?). Set PORT to use another port.`);
+      }
+      throw error;
+    }
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeIdleConnections();
+        }),
+    );
+    logger.info(
+      { url: config.publicUrl, mode: config.mode, database: database.embedded ? "embedded" : "external", startupMs: Date.now() - started },
+      `Hangar is listening on ${config.publicUrl}`,
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, (error as Error).message);
+    await runCleanups();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    void runCleanups().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+await main();

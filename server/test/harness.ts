@@ -1,0 +1,101 @@
+// A real Hangar HTTP server on a random port with its own database, wired exactly as main.ts does.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAuth, type Auth, type AuthSession } from "../auth/auth.ts";
+import { createApp } from "../http/app.ts";
+import { createLogger } from "../observability/logger.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import type { LimitSettings } from "../rate-limit/limiters.ts";
+import { createServices } from "../services.ts";
+import type { Services } from "../trpc/context.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+
+export const TEST_LIMITS: LimitSettings = {
+  apiRequestsPerMinute: 1000,
+  signInFailuresAllowed: 5,
+  signInFailureWindowSeconds: 900,
+};
+
+export type TestServer = {
+  url: string;
+  database: TestDatabase;
+  services: Services;
+  auth: Auth;
+  metrics: Metrics;
+  close(): Promise<void>;
+};
+
+export async function startTestServer(options: { limits?: Partial<LimitSettings> } = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const logger = createLogger({ level: "silent" });
+  const metrics = createMetrics();
+  const services = createServices({
+    db: database.db,
+    pool: database.pool,
+    limits: { ...TEST_LIMITS, ...options.limits },
+  });
+  const auth = createAuth({
+    publicUrl: url,
+    secret: "test-secret-that-is-at-least-32-characters-long",
+    trustedOrigins: [url],
+    db: database.db,
+    limiters: services.limiters,
+    audit: services.audit,
+    organizations: services.organizations,
+    logger,
+  });
+  const app = createApp({
+    publicUrl: url,
+    production: false,
+    showInternalErrors: false,
+    trustProxy: false,
+    logger,
+    metrics,
+    pool: database.pool,
+    auth,
+    services,
+  });
+  server.on("request", app);
+
+  return {
+    url,
+    database,
+    services,
+    auth,
+    metrics,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.drop();
+    },
+  };
+}
+
+export type SignedUpUser = { cookie: string; userId: string; email: string };
+
+let counter = 0;
+
+/** Signs a new user up over HTTP, as the dashboard does, and returns their session cookie. */
+export async function signUp(server: TestServer, overrides: { email?: string; password?: string; name?: string } = {}) {
+  counter += 1;
+  const email = overrides.email ?? `user${counter}-${Date.now()}@example.com`;
+  const response = await fetch(`${server.url}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: server.url },
+    body: JSON.stringify({ email, password: overrides.password ?? "correct-horse-battery", name: overrides.name ?? "Test User" }),
+  });
+  if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { user: { id: string } };
+  const cookie = response.headers.getSetCookie().map((value) => value.split(";")[0]).join("; ");
+  return { cookie, userId: body.user.id, email } satisfies SignedUpUser;
+}
+
+export async function sessionFor(server: TestServer, cookie: string): Promise<AuthSession> {
+  const session = await server.auth.api.getSession({ headers: new Headers({ cookie }) });
+  if (!session) throw new Error("no session for cookie");
+  return session;
+}
