@@ -6,7 +6,11 @@ const bin = (name: string) => path.join(import.meta.dirname, "..", "node_modules
 const children = [
   spawn(bin("tsx"), ["watch", "--clear-screen=false", "server/main.ts"], {
     stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "development", PUBLIC_URL: process.env.PUBLIC_URL ?? "http://localhost:5173" },
+    env: {
+      ...process.env,
+      NODE_ENV: "development",
+      PUBLIC_URL: process.env.PUBLIC_URL ?? "http://localhost:5173",
+    },
   }),
   spawn(bin("vite"), [], { stdio: "inherit" }),
 ];

@@ -31,7 +31,12 @@ describe("loadConfig", () => {
   it("lists every invalid variable in one error", () => {
     let caught: unknown;
     try {
-      loadConfig({ PORT: "seventy", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", HANGAR_DATA_DIR: tempDir() });
+      loadConfig({
+        PORT: "seventy",
+        DATABASE_URL: "mysql://x",
+        LOG_LEVEL: "loud",
+        HANGAR_DATA_DIR: tempDir(),
+      });
     } catch (error) {
       caught = error;
     }

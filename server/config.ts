@@ -36,7 +36,11 @@ const envSchema = z.object({
   ENCRYPTION_SECRET: optionalString.pipe(secret.optional()),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   SIGN_IN_FAILURES_ALLOWED: z.coerce.number().int().min(1).default(5),
-  SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+  SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(15 * 60),
   GITHUB_APP_ID: optionalString,
 });
 

@@ -56,7 +56,8 @@ export class AppError extends Error {
 
 /** The JSON body of every failed plain-HTTP response. */
 export type ErrorBody = {
-  code: ErrorCode | string;
+  /** An ErrorCode, or a more specific one passed through from better-auth (e.g. INVALID_EMAIL_OR_PASSWORD). */
+  code: string;
   message: string;
   requestId: string;
   reason?: string;

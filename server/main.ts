@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const cleanups: (() => Promise<void>)[] = [];
   const runCleanups = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.error({ err: error }, "cleanup failed"));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, "cleanup failed"));
   };
 
   try {
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
     const auth = createAuth({
       publicUrl: config.publicUrl,
       secret: config.secrets.betterAuth,
-      trustedOrigins: config.env === "development" ? [config.publicUrl, "http://localhost:5173"] : [config.publicUrl],
+      trustedOrigins:
+        config.env === "development" ? [config.publicUrl, "http://localhost:5173"] : [config.publicUrl],
       db,
       limiters: services.limiters,
       audit: services.audit,
@@ -83,7 +85,12 @@ async function main(): Promise<void> {
       await listen(httpServer, config.port, config.host);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-        throw new Error(`Port ${config.port} is already in use (is another Hangar running?). Set PORT to use another port.`);
+        throw new Error(
+          `Port ${config.port} is already in use (is another Hangar running?). Set PORT to use another port.`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -95,7 +102,13 @@ async function main(): Promise<void> {
         }),
     );
     logger.info(
-      { url: config.publicUrl, mode: config.mode, database: database.embedded ? "embedded" : "external", startupMs: Date.now() - started },
+      {
+        url: config.publicUrl,
+        mode: config.mode,
+        database: database.embedded ? "embedded" : "external",
+        startupMs: Date.now() - started,
+        sinceProcessStartMs: Math.round(process.uptime() * 1000),
+      },
       `Hangar is listening on ${config.publicUrl}`,
     );
   } catch (error) {

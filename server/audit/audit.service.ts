@@ -43,8 +43,10 @@ export function createAuditService({ repository }: { repository: AuditRepository
         requestId: correlation?.requestId ?? null,
       });
     },
-    listForOrganization: repository.listForOrganization,
-    listForActor: repository.listForActor,
+    listForOrganization: (db: DbClient, organizationId: string, limit: number) =>
+      repository.listForOrganization(db, organizationId, limit),
+    listForActor: (db: DbClient, actorUserId: string, limit: number) =>
+      repository.listForActor(db, actorUserId, limit),
   };
 }
 

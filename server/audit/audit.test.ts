@@ -39,7 +39,9 @@ describe("audit trail", () => {
 
   it("is append-only: the database refuses UPDATE, DELETE and TRUNCATE", async () => {
     await audit.record(database.db, { action: "auth.sign_out", organizationId: "org-2" });
-    await expect(database.pool.query(`UPDATE audit_event SET action = 'tampered'`)).rejects.toThrow(/append-only/);
+    await expect(database.pool.query(`UPDATE audit_event SET action = 'tampered'`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(database.pool.query(`DELETE FROM audit_event`)).rejects.toThrow(/append-only/);
     await expect(database.pool.query(`TRUNCATE audit_event`)).rejects.toThrow(/append-only/);
     expect(await audit.listForOrganization(database.db, "org-2", 10)).toHaveLength(1);

@@ -17,9 +17,13 @@ describe("accounts", () => {
     });
 
   const auditActions = async (where: { actorUserId?: string; actorLabel?: string }) =>
-    (await server.database.db.auditEvent.findMany({ where, orderBy: { createdAt: "asc" }, select: { action: true } })).map(
-      (event) => event.action,
-    );
+    (
+      await server.database.db.auditEvent.findMany({
+        where,
+        orderBy: { createdAt: "asc" },
+        select: { action: true },
+      })
+    ).map((event) => event.action);
 
   it("sign-up creates the user, an HTTP-only session cookie and a personal organisation they own", async () => {
     const response = await fetch(`${server.url}/api/auth/sign-up/email`, {
@@ -34,7 +38,9 @@ describe("accounts", () => {
     const { user } = (await response.json()) as { user: { id: string } };
 
     const organizations = await server.services.organizations.listForUser(user.id);
-    expect(organizations).toEqual([expect.objectContaining({ personal: true, role: "owner", slug: "grace" })]);
+    expect(organizations).toEqual([
+      expect.objectContaining({ personal: true, role: "owner", slug: "grace" }),
+    ]);
     expect(await auditActions({ actorUserId: user.id })).toEqual(["auth.sign_up", "organization.create"]);
   });
 
@@ -54,7 +60,8 @@ describe("accounts", () => {
 
   it("blocks an email after repeated failed sign-ins, even with the right password, and says when to retry", async () => {
     const user = await signUp(server, { email: "lovelace@example.com" });
-    for (let attempt = 0; attempt < 3; attempt++) expect((await signIn(user.email, "wrong-password")).status).toBe(401);
+    for (let attempt = 0; attempt < 3; attempt++)
+      expect((await signIn(user.email, "wrong-password")).status).toBe(401);
     const blocked = await signIn(user.email, "correct-horse-battery");
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -92,7 +99,9 @@ describe("accounts", () => {
     for (const cookie of [tampered, "hangar.session_token=forged.signature"]) {
       const response = await fetch(`${server.url}/api/trpc/account.me`, { headers: { cookie } });
       expect(response.status).toBe(401);
-      const body = (await response.json()) as { error: { json: { data: { code: string; requestId: string } } } };
+      const body = (await response.json()) as {
+        error: { json: { data: { code: string; requestId: string } } };
+      };
       expect(body.error.json.data.code).toBe("UNAUTHORIZED");
       expect(body.error.json.data.requestId).toBeTruthy();
     }

@@ -28,6 +28,11 @@ export type AuthDeps = {
 const ac = createAccessControl(defaultStatements);
 const viewerAc = ac.newRole({ organization: [], member: [], invitation: [], team: [], ac: ["read"] });
 
+/** The organization plugin adds this field; the hook context's session type does not know it. */
+function activeOrganizationOf(session: object): string | null {
+  return (session as { activeOrganizationId?: string | null }).activeOrganizationId ?? null;
+}
+
 function signInKey(email: unknown): string {
   const ip = currentCorrelation()?.ipAddress ?? "unknown";
   return `${ip}|${typeof email === "string" ? email.trim().toLowerCase() : ""}`;
@@ -52,6 +57,15 @@ export function createAuth(deps: AuthDeps) {
     trustedOrigins: deps.trustedOrigins,
     database: prismaAdapter(db, { provider: "postgresql", transaction: true }),
     telemetry: { enabled: false },
+    // better-auth's own messages go through pino, as JSON with the request id, like every other line.
+    logger: {
+      log: (level, message) => {
+        const log = logger.child({ component: "better-auth" });
+        if (level === "error") log.error(message);
+        else if (level === "warn") log.warn(message);
+        else log.debug(message);
+      },
+    },
     // Hangar's limiters below live in PostgreSQL and hold across instances; better-auth's own is per process.
     rateLimit: { enabled: false },
     emailAndPassword: { enabled: true, minPasswordLength: 10, maxPasswordLength: 128, autoSignIn: true },
@@ -97,15 +111,25 @@ export function createAuth(deps: AuthDeps) {
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
         if (ctx.path === "/sign-in/email") {
-          const decision = await limiters.signInFailures.check(signInKey((ctx.body as { email?: unknown })?.email));
+          const decision = await limiters.signInFailures.check(
+            signInKey((ctx.body as { email?: unknown })?.email),
+          );
           if (!decision.allowed) {
-            throw tooMany("Too many failed sign-in attempts.", decision.retryAfterSeconds, "SIGN_IN_RATE_LIMITED");
+            throw tooMany(
+              "Too many failed sign-in attempts.",
+              decision.retryAfterSeconds,
+              "SIGN_IN_RATE_LIMITED",
+            );
           }
         }
         if (ctx.path === "/sign-up/email") {
           const decision = await limiters.signUps.consume(currentCorrelation()?.ipAddress ?? "unknown");
           if (!decision.allowed) {
-            throw tooMany("Too many sign-ups from this address.", decision.retryAfterSeconds, "SIGN_UP_RATE_LIMITED");
+            throw tooMany(
+              "Too many sign-ups from this address.",
+              decision.retryAfterSeconds,
+              "SIGN_UP_RATE_LIMITED",
+            );
           }
         }
         if (ctx.path === "/sign-out") {
@@ -114,7 +138,7 @@ export function createAuth(deps: AuthDeps) {
             await audit.record(db, {
               action: "auth.sign_out",
               actorUserId: session.user.id,
-              organizationId: session.session.activeOrganizationId ?? null,
+              organizationId: activeOrganizationOf(session.session),
             });
           }
         }
@@ -142,7 +166,7 @@ export function createAuth(deps: AuthDeps) {
           await audit.record(db, {
             action: "auth.sign_in",
             actorUserId: session.user.id,
-            organizationId: session.session.activeOrganizationId ?? null,
+            organizationId: activeOrganizationOf(session.session),
           });
         }
       }),

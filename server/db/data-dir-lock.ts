@@ -27,6 +27,7 @@ export function lockDataDir(dataDir: string): () => void {
       if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
         throw new Error(
           `The data directory ${dataDir} is in use by another Hangar (pid ${owner}). Stop it, or set HANGAR_DATA_DIR to another directory.`,
+          { cause: error },
         );
       }
       fs.rmSync(file, { force: true });

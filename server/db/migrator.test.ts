@@ -35,7 +35,9 @@ describe("applyMigrations", () => {
   });
 
   it("records Prisma-compatible checksums", async () => {
-    const { rows } = await database.pool.query<{ checksum: string }>(`SELECT checksum FROM "_prisma_migrations"`);
+    const { rows } = await database.pool.query<{ checksum: string }>(
+      `SELECT checksum FROM "_prisma_migrations"`,
+    );
     for (const row of rows) expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp, startTestServer, type TestServer } from "../test/harness.ts";
 
-type TrpcErrorBody = { error: { json: { message: string; data: { code: string; httpStatus: number; requestId: string } } } };
+type TrpcErrorBody = {
+  error: { json: { message: string; data: { code: string; httpStatus: number; requestId: string } } };
+};
 
 describe("HTTP surface", () => {
   let server: TestServer;
@@ -23,7 +25,9 @@ describe("HTTP surface", () => {
   it("exposes request durations by route and status in Prometheus format", async () => {
     await fetch(`${server.url}/healthz`);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/hangar_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(metrics).toMatch(
+      /hangar_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/,
+    );
   });
 
   it("sets security headers, including a CSP that forbids framing", async () => {
@@ -39,7 +43,9 @@ describe("HTTP surface", () => {
     const kept = await fetch(`${server.url}/api/nothing`, { headers: { "x-request-id": "abc-123" } });
     expect(kept.headers.get("x-request-id")).toBe("abc-123");
     expect(((await kept.json()) as { requestId: string }).requestId).toBe("abc-123");
-    const replaced = await fetch(`${server.url}/healthz`, { headers: { "x-request-id": "bad id; with spaces" } });
+    const replaced = await fetch(`${server.url}/healthz`, {
+      headers: { "x-request-id": "bad id; with spaces" },
+    });
     expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -53,7 +59,11 @@ describe("HTTP surface", () => {
     const response = await fetch(`${server.url}/api/trpc/nothing.here`);
     expect(response.status).toBe(404);
     const body = (await response.json()) as TrpcErrorBody;
-    expect(body.error.json.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404, requestId: expect.any(String) });
+    expect(body.error.json.data).toMatchObject({
+      code: "NOT_FOUND",
+      httpStatus: 404,
+      requestId: expect.any(String),
+    });
   });
 
   it("malformed JSON gets a structured 400, never a 500", async () => {

@@ -98,7 +98,8 @@ export function createApp(deps: AppDeps): Express {
         return retryAfter ? { headers: new Headers({ "Retry-After": String(retryAfter) }) } : {};
       },
       onError({ error, path }) {
-        if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error.cause ?? error, path }, "procedure failed");
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          logger.error({ err: error.cause ?? error, path }, "procedure failed");
       },
     }),
   );
@@ -110,7 +111,11 @@ export function createApp(deps: AppDeps): Express {
     const indexHtml = path.join(deps.clientDir, "index.html");
     app.use(
       "/assets",
-      express.static(path.join(deps.clientDir, "assets"), { immutable: true, maxAge: "1y", fallthrough: false }),
+      express.static(path.join(deps.clientDir, "assets"), {
+        immutable: true,
+        maxAge: "1y",
+        fallthrough: false,
+      }),
     );
     app.use(express.static(deps.clientDir, { index: false, maxAge: "1h" }));
     // History fallback: every other GET is a client-side route.

@@ -24,7 +24,8 @@ function toFetchRequest(req: express.Request, origin: string): Request {
     if (value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
-  const hasBody = req.method !== "GET" && req.method !== "HEAD" && Buffer.isBuffer(req.body) && req.body.length > 0;
+  const hasBody =
+    req.method !== "GET" && req.method !== "HEAD" && Buffer.isBuffer(req.body) && req.body.length > 0;
   return new Request(new URL(req.originalUrl, origin), {
     method: req.method,
     headers,
@@ -56,8 +57,14 @@ export function createAuthRouter(auth: Auth, publicUrl: string): Router {
     }
     res.json({
       ...parsed,
-      code: typeof parsed.code === "string" ? parsed.code : (CODE_BY_STATUS[response.status] ?? "INTERNAL_SERVER_ERROR"),
-      message: typeof parsed.message === "string" && response.status < 500 ? parsed.message : "Authentication failed.",
+      code:
+        typeof parsed.code === "string"
+          ? parsed.code
+          : (CODE_BY_STATUS[response.status] ?? "INTERNAL_SERVER_ERROR"),
+      message:
+        typeof parsed.message === "string" && response.status < 500
+          ? parsed.message
+          : "Authentication failed.",
       requestId: String(res.locals.requestId ?? "unknown"),
     });
   };

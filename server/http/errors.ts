@@ -35,13 +35,18 @@ function toAppError(error: unknown): AppError {
   const status = (error as { status?: unknown }).status;
   const type = (error as { type?: unknown }).type;
   if (type === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", "The request body is too large.");
-  if (type === "entity.parse.failed") return new AppError("BAD_REQUEST", "The request body is not valid JSON.");
+  if (type === "entity.parse.failed")
+    return new AppError("BAD_REQUEST", "The request body is not valid JSON.");
   if (typeof status === "number" && status >= 400 && status < 500) {
     return new AppError(STATUS_CODES[status] ?? "BAD_REQUEST", "The request could not be processed.");
   }
-  return new AppError("INTERNAL_SERVER_ERROR", "Something went wrong on our side. Quote the request id if it persists.", {
-    cause: error,
-  });
+  return new AppError(
+    "INTERNAL_SERVER_ERROR",
+    "Something went wrong on our side. Quote the request id if it persists.",
+    {
+      cause: error,
+    },
+  );
 }
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {

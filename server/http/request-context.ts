@@ -28,10 +28,19 @@ export function requestContext(deps: { logger: Logger; metrics: Metrics }): Requ
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeLabel(req.path, (req.route as { path?: string } | undefined)?.path);
-      deps.metrics.httpRequestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      deps.metrics.httpRequestDuration.observe(
+        { method: req.method, route, status: String(res.statusCode) },
+        seconds,
+      );
       runWithCorrelation({ requestId }, () =>
         deps.logger.info(
-          { method: req.method, route, path: req.path, status: res.statusCode, durationMs: Math.round(seconds * 1000) },
+          {
+            method: req.method,
+            route,
+            path: req.path,
+            status: res.statusCode,
+            durationMs: Math.round(seconds * 1000),
+          },
           "request",
         ),
       );

@@ -12,7 +12,10 @@ const organizationSelect = {
 
 export function createOrganizationRepository() {
   return {
-    async createWithOwner(db: DbClient, input: { name: string; slug: string; ownerUserId: string; personal: boolean }) {
+    async createWithOwner(
+      db: DbClient,
+      input: { name: string; slug: string; ownerUserId: string; personal: boolean },
+    ) {
       const organization = await db.organization.create({
         data: {
           id: randomUUID(),
@@ -26,7 +29,11 @@ export function createOrganizationRepository() {
       return organization;
     },
     async rename(db: DbClient, organizationId: string, name: string) {
-      return db.organization.update({ where: { id: organizationId }, data: { name }, select: organizationSelect });
+      return db.organization.update({
+        where: { id: organizationId },
+        data: { name },
+        select: organizationSelect,
+      });
     },
     async slugExists(db: DbClient, slug: string): Promise<boolean> {
       return (await db.organization.count({ where: { slug } })) > 0;

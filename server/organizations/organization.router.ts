@@ -11,6 +11,10 @@ export const organizationRouter = router({
   rename: organizationProcedure("admin")
     .input(renameOrganizationInput)
     .mutation(({ ctx, input }) =>
-      ctx.services.organizations.rename({ organizationId: ctx.organization.id, name: input.name, actorUserId: ctx.user.id }),
+      ctx.services.organizations.rename({
+        organizationId: ctx.organization.id,
+        name: input.name,
+        actorUserId: ctx.user.id,
+      }),
     ),
 });

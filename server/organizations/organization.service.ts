@@ -93,7 +93,9 @@ export function createOrganizationService(deps: {
         if (!(await repository.exists(db, organizationId))) {
           throw new AppError("NOT_FOUND", "Organization not found.", { reason: "ORGANIZATION_NOT_FOUND" });
         }
-        throw new AppError("FORBIDDEN", "You are not a member of this organization.", { reason: "NOT_A_MEMBER" });
+        throw new AppError("FORBIDDEN", "You are not a member of this organization.", {
+          reason: "NOT_A_MEMBER",
+        });
       }
       const role = roleSchema.catch("viewer").parse(membership.role);
       if (!roleAtLeast(role, minimum)) {

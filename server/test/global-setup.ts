@@ -10,7 +10,6 @@ import { startEmbeddedPostgres } from "../db/embedded-postgres.ts";
 import { applyMigrations } from "../db/migrator.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
-
 declare module "vitest" {
   export interface ProvidedContext {
     /** A URL to a maintenance database on the test server, used to create and drop per-file databases. */

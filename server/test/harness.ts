@@ -25,7 +25,9 @@ export type TestServer = {
   close(): Promise<void>;
 };
 
-export async function startTestServer(options: { limits?: Partial<LimitSettings> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { limits?: Partial<LimitSettings> } = {},
+): Promise<TestServer> {
   const database = await createTestDatabase();
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -80,17 +82,27 @@ export type SignedUpUser = { cookie: string; userId: string; email: string };
 let counter = 0;
 
 /** Signs a new user up over HTTP, as the dashboard does, and returns their session cookie. */
-export async function signUp(server: TestServer, overrides: { email?: string; password?: string; name?: string } = {}) {
+export async function signUp(
+  server: TestServer,
+  overrides: { email?: string; password?: string; name?: string } = {},
+) {
   counter += 1;
   const email = overrides.email ?? `user${counter}-${Date.now()}@example.com`;
   const response = await fetch(`${server.url}/api/auth/sign-up/email`, {
     method: "POST",
     headers: { "content-type": "application/json", origin: server.url },
-    body: JSON.stringify({ email, password: overrides.password ?? "correct-horse-battery", name: overrides.name ?? "Test User" }),
+    body: JSON.stringify({
+      email,
+      password: overrides.password ?? "correct-horse-battery",
+      name: overrides.name ?? "Test User",
+    }),
   });
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { user: { id: string } };
-  const cookie = response.headers.getSetCookie().map((value) => value.split(";")[0]).join("; ");
+  const cookie = response.headers
+    .getSetCookie()
+    .map((value) => value.split(";")[0])
+    .join("; ");
   return { cookie, userId: body.user.id, email } satisfies SignedUpUser;
 }
 

@@ -37,7 +37,9 @@ export function createContextInner(input: {
 export function createContextFactory(deps: { auth: Auth; services: Services; showInternalErrors: boolean }) {
   return async ({ req }: { req: Request }): Promise<Context> => {
     // A forged, expired or revoked cookie simply yields no session.
-    const session = await deps.auth.api.getSession({ headers: fromNodeHeaders(req.headers) }).catch(() => null);
+    const session = await deps.auth.api
+      .getSession({ headers: fromNodeHeaders(req.headers) })
+      .catch(() => null);
     return createContextInner({
       services: deps.services,
       session,

@@ -7,7 +7,8 @@ import { currentCorrelation } from "../observability/context.ts";
 import { type Role, organizationIdInput } from "../organizations/organization.schema.ts";
 import type { Context } from "./context.ts";
 
-const INTERNAL_MESSAGE = "Something went wrong on our side. Try again; if it keeps happening, quote the request id.";
+const INTERNAL_MESSAGE =
+  "Something went wrong on our side. Try again; if it keeps happening, quote the request id.";
 
 function summariseZodError(error: z.ZodError): string {
   const first = error.issues[0];
@@ -26,7 +27,11 @@ const t = initTRPC.context<Context>().create({
     const zodError = cause instanceof z.ZodError ? cause : undefined;
     const showInternal = ctx?.showInternalErrors ?? false;
     const internal = error.code === "INTERNAL_SERVER_ERROR";
-    const message = zodError ? summariseZodError(zodError) : internal && !showInternal ? INTERNAL_MESSAGE : shape.message;
+    const message = zodError
+      ? summariseZodError(zodError)
+      : internal && !showInternal
+        ? INTERNAL_MESSAGE
+        : shape.message;
     return {
       message,
       code: shape.code,

@@ -25,7 +25,10 @@ describe("procedures", () => {
 
   const callerFor = async (cookie: string | null) =>
     createCaller(
-      createContextInner({ services: server.services, session: cookie ? await sessionFor(server, cookie) : null }),
+      createContextInner({
+        services: server.services,
+        session: cookie ? await sessionFor(server, cookie) : null,
+      }),
     );
 
   it("anonymous callers get UNAUTHORIZED", async () => {
@@ -51,17 +54,32 @@ describe("procedures", () => {
     const [organization] = await ownerCaller.organization.list();
     if (!organization) throw new Error("owner has no organization");
 
-    expect(await ownerCaller.organization.byId({ organizationId: organization.id })).toMatchObject({ role: "owner" });
-    expect(await trpcCode(ownerCaller.organization.byId({ organizationId: "does-not-exist" }))).toBe("NOT_FOUND");
+    expect(await ownerCaller.organization.byId({ organizationId: organization.id })).toMatchObject({
+      role: "owner",
+    });
+    expect(await trpcCode(ownerCaller.organization.byId({ organizationId: "does-not-exist" }))).toBe(
+      "NOT_FOUND",
+    );
     const outsiderCaller = await callerFor(outsider.cookie);
-    expect(await trpcCode(outsiderCaller.organization.byId({ organizationId: organization.id }))).toBe("FORBIDDEN");
+    expect(await trpcCode(outsiderCaller.organization.byId({ organizationId: organization.id }))).toBe(
+      "FORBIDDEN",
+    );
 
     // A viewer may read; the role ladder is enforced by requireRole for higher minimums.
     await server.database.db.member.create({
-      data: { id: crypto.randomUUID(), organizationId: organization.id, userId: outsider.userId, role: "viewer" },
+      data: {
+        id: crypto.randomUUID(),
+        organizationId: organization.id,
+        userId: outsider.userId,
+        role: "viewer",
+      },
     });
-    expect(await outsiderCaller.organization.byId({ organizationId: organization.id })).toMatchObject({ role: "viewer" });
-    await expect(server.services.organizations.requireRole(organization.id, outsider.userId, "member")).rejects.toMatchObject({
+    expect(await outsiderCaller.organization.byId({ organizationId: organization.id })).toMatchObject({
+      role: "viewer",
+    });
+    await expect(
+      server.services.organizations.requireRole(organization.id, outsider.userId, "member"),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
       reason: "ROLE_TOO_LOW",
     });
@@ -86,18 +104,29 @@ describe("procedures", () => {
     const [organization] = await ownerCaller.organization.list();
     if (!organization) throw new Error("owner has no organization");
     await server.database.db.member.create({
-      data: { id: crypto.randomUUID(), organizationId: organization.id, userId: member.userId, role: "member" },
+      data: {
+        id: crypto.randomUUID(),
+        organizationId: organization.id,
+        userId: member.userId,
+        role: "member",
+      },
     });
     const memberCaller = await callerFor(member.cookie);
-    expect(await trpcCode(memberCaller.organization.rename({ organizationId: organization.id, name: "Nope" }))).toBe(
-      "FORBIDDEN",
-    );
-    expect(await ownerCaller.organization.rename({ organizationId: organization.id, name: "Acme Platform" })).toEqual({
+    expect(
+      await trpcCode(memberCaller.organization.rename({ organizationId: organization.id, name: "Nope" })),
+    ).toBe("FORBIDDEN");
+    expect(
+      await ownerCaller.organization.rename({ organizationId: organization.id, name: "Acme Platform" }),
+    ).toEqual({
       id: organization.id,
       name: "Acme Platform",
     });
     const events = await server.services.audit.listForOrganization(server.database.db, organization.id, 10);
-    expect(events[0]).toMatchObject({ action: "organization.update", actorUserId: owner.userId, metadata: { name: "Acme Platform" } });
+    expect(events[0]).toMatchObject({
+      action: "organization.update",
+      actorUserId: owner.userId,
+      metadata: { name: "Acme Platform" },
+    });
   });
 
   it("limits API requests per user, across instances sharing the database", async () => {

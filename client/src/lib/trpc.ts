@@ -13,7 +13,10 @@ export function createQueryClient(): QueryClient {
         staleTime: 10_000,
         // Retrying a 4xx never helps; retry server and network errors a couple of times.
         retry: (failureCount, error) => {
-          const status = error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
+          const status =
+            error instanceof TRPCClientError
+              ? (error.data as { httpStatus?: number } | undefined)?.httpStatus
+              : undefined;
           return failureCount < 2 && (status === undefined || status >= 500);
         },
       },

@@ -1,6 +1,14 @@
 import type { ReactNode } from "react";
 
-export function AuthLayout({ title, children, footer }: { title: string; children: ReactNode; footer: ReactNode }) {
+export function AuthLayout({
+  title,
+  children,
+  footer,
+}: {
+  title: string;
+  children: ReactNode;
+  footer: ReactNode;
+}) {
   return (
     <main className="auth-page">
       <div className="auth-card">

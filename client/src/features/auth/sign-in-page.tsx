@@ -1,11 +1,13 @@
 import { type FormEvent, useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link, Navigate, useNavigate } from "react-router";
 import { FormError } from "../../components/form-error.tsx";
 import { authClient } from "../../lib/auth-client.ts";
+import { formText } from "../../lib/form.ts";
 import { AuthLayout } from "./auth-layout.tsx";
 
 export function SignInPage() {
   const navigate = useNavigate();
+  const session = authClient.useSession();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -15,16 +17,20 @@ export function SignInPage() {
     setPending(true);
     setError(null);
     const { error: failure } = await authClient.signIn.email({
-      email: String(form.get("email")),
-      password: String(form.get("password")),
+      email: formText(form, "email"),
+      password: formText(form, "password"),
     });
     setPending(false);
     if (failure) {
       setError(failure.message ?? "Sign-in failed.");
       return;
     }
+    // Refresh the session store before leaving, or the shell would still see "signed out".
+    await session.refetch();
     await navigate("/");
   }
+
+  if (session.data && !pending) return <Navigate to="/" replace />;
 
   return (
     <AuthLayout

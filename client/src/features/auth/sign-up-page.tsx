@@ -1,20 +1,22 @@
 import { type FormEvent, useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link, Navigate, useNavigate } from "react-router";
 import { FormError } from "../../components/form-error.tsx";
 import { authClient } from "../../lib/auth-client.ts";
+import { formText } from "../../lib/form.ts";
 import { AuthLayout } from "./auth-layout.tsx";
 
 const MIN_PASSWORD_LENGTH = 10;
 
 export function SignUpPage() {
   const navigate = useNavigate();
+  const session = authClient.useSession();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const password = String(form.get("password"));
+    const password = formText(form, "password");
     if (password.length < MIN_PASSWORD_LENGTH) {
       setError(`Use at least ${MIN_PASSWORD_LENGTH} characters for your password.`);
       return;
@@ -22,8 +24,8 @@ export function SignUpPage() {
     setPending(true);
     setError(null);
     const { error: failure } = await authClient.signUp.email({
-      name: String(form.get("name")).trim(),
-      email: String(form.get("email")).trim(),
+      name: formText(form, "name").trim(),
+      email: formText(form, "email").trim(),
       password,
     });
     setPending(false);
@@ -31,8 +33,12 @@ export function SignUpPage() {
       setError(failure.message ?? "Sign-up failed.");
       return;
     }
+    // Refresh the session store before leaving, or the shell would still see "signed out".
+    await session.refetch();
     await navigate("/");
   }
+
+  if (session.data && !pending) return <Navigate to="/" replace />;
 
   return (
     <AuthLayout
@@ -54,7 +60,13 @@ export function SignUpPage() {
         </label>
         <label className="field">
           <span>Password</span>
-          <input name="password" type="password" autoComplete="new-password" required minLength={MIN_PASSWORD_LENGTH} />
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+          />
           <small>At least {MIN_PASSWORD_LENGTH} characters.</small>
         </label>
         <FormError message={error} />

@@ -9,7 +9,12 @@ export function AppShell() {
   const session = authClient.useSession();
   if (session.isPending) return <Loading label="Loading…" />;
   if (!session.data) return <Navigate to="/sign-in" replace />;
-  return <SignedInShell activeOrganizationId={session.data.session.activeOrganizationId ?? null} user={session.data.user} />;
+  return (
+    <SignedInShell
+      activeOrganizationId={session.data.session.activeOrganizationId ?? null}
+      user={session.data.user}
+    />
+  );
 }
 
 function SignedInShell({
@@ -76,7 +81,9 @@ function SignedInShell({
       </header>
       <main id="main" className="content">
         {organizations.isPending ? <Loading label="Loading organizations…" /> : null}
-        {organizations.isError ? <ErrorState error={organizations.error} onRetry={() => void organizations.refetch()} /> : null}
+        {organizations.isError ? (
+          <ErrorState error={organizations.error} onRetry={() => void organizations.refetch()} />
+        ) : null}
         {active ? (
           <ActiveOrganizationContext value={{ id: active.id, name: active.name, role: active.role }}>
             <Outlet />

@@ -1,0 +1,109 @@
+// The real entry point as `npm start` runs it: boots on an embedded database, survives a restart with
+// its data, refuses a second instance on the same data directory, and stops cleanly on SIGTERM.
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { findFreePort } from "./db/embedded-postgres.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+type Started = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+function startHangar(env: Record<string, string>): Started {
+  const child = spawn(TSX, ["server/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForReady(url: string, started: Started): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (started.child.exitCode !== null) throw new Error(`Hangar exited early:\n${started.output()}`);
+    const ready = await fetch(`${url}/readyz`)
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Hangar did not become ready:\n${started.output()}`);
+}
+
+describe("npm start (server/main.ts)", { timeout: 120_000 }, () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-main-"));
+  fs.chmodSync(dataDir, 0o777);
+  const running: Started[] = [];
+  afterAll(() => {
+    for (const started of running) if (started.child.exitCode === null) started.child.kill("SIGKILL");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("starts on an embedded database, keeps data across a restart and refuses a second instance", async () => {
+    const port = await findFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = { PORT: String(port), HANGAR_DATA_DIR: dataDir, PUBLIC_URL: url };
+
+    const first = startHangar(env);
+    running.push(first);
+    await waitForReady(url, first);
+    const signUp = await fetch(`${url}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: url },
+      body: JSON.stringify({
+        email: "restart@example.com",
+        password: "correct-horse-battery",
+        name: "Restart",
+      }),
+    });
+    expect(signUp.status).toBe(200);
+
+    const second = startHangar({ ...env, PORT: String(await findFreePort()) });
+    running.push(second);
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(/data directory .* is in use by another Hangar/);
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain("shutting down");
+
+    const restarted = startHangar(env);
+    running.push(restarted);
+    await waitForReady(url, restarted);
+    const signIn = await fetch(`${url}/api/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: url },
+      body: JSON.stringify({ email: "restart@example.com", password: "correct-horse-battery" }),
+    });
+    expect(signIn.status).toBe(200);
+    restarted.child.kill("SIGTERM");
+    expect(await restarted.exited).toBe(0);
+  });
+
+  it("exits non-zero with one message listing every invalid variable", async () => {
+    const started = startHangar({ PORT: "not-a-port", LOG_LEVEL: "loud", HANGAR_DATA_DIR: dataDir });
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/Invalid configuration:[\s\S]*PORT[\s\S]*LOG_LEVEL/);
+  });
+
+  it("says when the port is taken", async () => {
+    const blocker = (await import("node:net")).createServer();
+    const port = await findFreePort();
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-port-"));
+    fs.chmodSync(otherDir, 0o777);
+    const started = startHangar({ PORT: String(port), HANGAR_DATA_DIR: otherDir });
+    running.push(started);
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/Port \d+ is already in use/);
+    blocker.close();
+    fs.rmSync(otherDir, { recursive: true, force: true });
+  });
+});
