@@ -62,6 +62,7 @@ describe("loadConfig", () => {
       GITHUB_APP_ID: "123",
       BETTER_AUTH_SECRET: "a".repeat(40),
       ENCRYPTION_SECRET: "b".repeat(40),
+      GITHUB_WEBHOOK_SECRET: "c".repeat(40),
       DATABASE_URL: "postgresql://user@db.internal/hangar",
       PUBLIC_URL: "https://hangar.example.com/",
       HANGAR_DATA_DIR: dataDir,

@@ -42,6 +42,11 @@ const envSchema = z.object({
     .min(1)
     .default(15 * 60),
   GITHUB_APP_ID: optionalString,
+  GITHUB_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalString.pipe(
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
+  WEBHOOK_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 });
 
 export type Config = {
@@ -59,10 +64,15 @@ export type Config = {
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   trustProxy: boolean;
   secrets: { betterAuth: string; encryption: string };
+  webhooks: {
+    /** Deliveries signed with either secret are accepted, so the secret can be rotated without loss. */
+    secrets: { current: string; previous: string | undefined };
+  };
   limits: {
     apiRequestsPerMinute: number;
     signInFailuresAllowed: number;
     signInFailureWindowSeconds: number;
+    webhookFailuresPerMinutePerIp: number;
   };
 };
 
@@ -73,7 +83,8 @@ export class ConfigError extends Error {
   }
 }
 
-type GeneratedSecrets = { betterAuth: string; encryption: string };
+const generatedSecretsSchema = z.object({ betterAuth: secret, encryption: secret, webhook: secret });
+type GeneratedSecrets = z.infer<typeof generatedSecretsSchema>;
 
 /**
  * Sandbox secrets are generated once and kept under the data directory (mode 0600), so sessions and
@@ -82,14 +93,25 @@ type GeneratedSecrets = { betterAuth: string; encryption: string };
 function loadOrCreateSandboxSecrets(dataDir: string): GeneratedSecrets {
   const file = path.join(dataDir, "sandbox-secrets.json");
   if (fs.existsSync(file)) {
-    const stored = z
-      .object({ betterAuth: secret, encryption: secret })
-      .safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
-    if (stored.success) return stored.data;
+    const stored = generatedSecretsSchema.partial().safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+    const complete = generatedSecretsSchema.safeParse(stored.data);
+    if (complete.success) return complete.data;
+    // Keep what exists (sessions, encrypted values depend on it) and add what a newer Hangar needs.
+    if (stored.success) return writeSandboxSecrets(file, dataDir, stored.data);
   }
+  return writeSandboxSecrets(file, dataDir, {});
+}
+
+function writeSandboxSecrets(
+  file: string,
+  dataDir: string,
+  existing: Partial<GeneratedSecrets>,
+): GeneratedSecrets {
+  const fresh = () => randomBytes(32).toString("base64url");
   const generated = {
-    betterAuth: randomBytes(32).toString("base64url"),
-    encryption: randomBytes(32).toString("base64url"),
+    betterAuth: existing.betterAuth ?? fresh(),
+    encryption: existing.encryption ?? fresh(),
+    webhook: existing.webhook ?? fresh(),
   };
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(generated, null, 2), { mode: 0o600 });
@@ -104,7 +126,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`);
   const mode = source.GITHUB_APP_ID ? "production" : "sandbox";
   if (mode === "production") {
-    for (const name of ["BETTER_AUTH_SECRET", "ENCRYPTION_SECRET", "DATABASE_URL", "PUBLIC_URL"]) {
+    for (const name of [
+      "BETTER_AUTH_SECRET",
+      "ENCRYPTION_SECRET",
+      "DATABASE_URL",
+      "PUBLIC_URL",
+      "GITHUB_WEBHOOK_SECRET",
+    ]) {
       if (!source[name]) problems.push(`${name}: required when a GitHub App is configured`);
     }
   }
@@ -113,7 +141,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 
   const dataDir = path.resolve(env.HANGAR_DATA_DIR);
   const generated =
-    env.BETTER_AUTH_SECRET && env.ENCRYPTION_SECRET ? undefined : loadOrCreateSandboxSecrets(dataDir);
+    env.BETTER_AUTH_SECRET && env.ENCRYPTION_SECRET && env.GITHUB_WEBHOOK_SECRET
+      ? undefined
+      : loadOrCreateSandboxSecrets(dataDir);
   const host = env.HOST ?? (mode === "production" ? "0.0.0.0" : "127.0.0.1");
 
   return {
@@ -132,10 +162,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       betterAuth: env.BETTER_AUTH_SECRET ?? generated?.betterAuth ?? "",
       encryption: env.ENCRYPTION_SECRET ?? generated?.encryption ?? "",
     },
+    webhooks: {
+      secrets: {
+        current: env.GITHUB_WEBHOOK_SECRET ?? generated?.webhook ?? "",
+        previous: env.GITHUB_WEBHOOK_SECRET_PREVIOUS,
+      },
+    },
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       signInFailuresAllowed: env.SIGN_IN_FAILURES_ALLOWED,
       signInFailureWindowSeconds: env.SIGN_IN_FAILURE_WINDOW_SECONDS,
+      webhookFailuresPerMinutePerIp: env.WEBHOOK_FAILURES_PER_MINUTE,
     },
   };
 }

@@ -11,7 +11,9 @@ import { createPool, createPrisma } from "./db/prisma.ts";
 import { createApp } from "./http/app.ts";
 import { createLogger } from "./observability/logger.ts";
 import { createMetrics } from "./observability/metrics.ts";
+import { startQueue } from "./queue/queue.ts";
 import { createServices } from "./services.ts";
+import { createWebhooks } from "./webhooks/webhooks.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -55,8 +57,21 @@ async function main(): Promise<void> {
     const db = createPrisma(pool);
     cleanups.push(() => db.$disconnect());
 
+    const queue = await startQueue({ url: database.url, logger });
+    cleanups.push(() => queue.stop({ graceful: true, timeoutMs: SHUTDOWN_GRACE_MS - 2_000 }));
+
     const metrics = createMetrics();
     const services = createServices({ db, pool, limits: config.limits });
+    const webhooks = createWebhooks({
+      db,
+      pool,
+      queue,
+      secrets: config.webhooks.secrets,
+      failureLimiter: services.limiters.webhookFailures,
+      metrics,
+      logger,
+    });
+    if (config.role !== "web") await webhooks.startWorker();
     const auth = createAuth({
       publicUrl: config.publicUrl,
       secret: config.secrets.betterAuth,
@@ -78,6 +93,7 @@ async function main(): Promise<void> {
       pool,
       auth,
       services,
+      webhookRouter: webhooks.router,
       clientDir: path.join(ROOT, "dist", "client"),
     });
     const httpServer = http.createServer(app);

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
-import express, { type Express } from "express";
+import express, { type Express, type Router } from "express";
 import helmet from "helmet";
 import type pg from "pg";
 import type { Auth } from "../auth/auth.ts";
@@ -27,6 +27,8 @@ export type AppDeps = {
   pool: pg.Pool;
   auth: Auth;
   services: Services;
+  /** POST /api/webhooks/github, mounted before any body parser. */
+  webhookRouter: Router;
   /** The built SPA (dist/client); omitted in tests and in `npm run dev`, where Vite serves it. */
   clientDir?: string;
 };
@@ -79,6 +81,8 @@ export function createApp(deps: AppDeps): Express {
     res.end(await metrics.registry.metrics());
   });
 
+  // The webhook receiver needs the raw bytes for its signature check.
+  app.use("/api/webhooks/github", deps.webhookRouter);
   // better-auth parses its own bodies; no JSON parser may run before it.
   app.use("/api/auth", createAuthRouter(deps.auth, deps.publicUrl));
   app.use(

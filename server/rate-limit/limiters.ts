@@ -54,6 +54,7 @@ export type LimitSettings = {
   apiRequestsPerMinute: number;
   signInFailuresAllowed: number;
   signInFailureWindowSeconds: number;
+  webhookFailuresPerMinutePerIp: number;
 };
 
 export function createLimiters(pool: pg.Pool, settings: LimitSettings) {
@@ -67,6 +68,8 @@ export function createLimiters(pool: pg.Pool, settings: LimitSettings) {
       settings.signInFailuresAllowed,
       settings.signInFailureWindowSeconds,
     ),
+    /** Webhook requests that fail verification or are malformed, per IP. */
+    webhookFailures: createLimiter(pool, "webhook-fail", settings.webhookFailuresPerMinutePerIp, 60),
     /** New accounts per IP, against scripted sign-up floods. */
     signUps: createLimiter(pool, "signup", 20, 60 * 60),
   };

@@ -6,7 +6,9 @@ import { createApp } from "../http/app.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import type { LimitSettings } from "../rate-limit/limiters.ts";
+import { type Queue, startQueue } from "../queue/queue.ts";
 import { createServices } from "../services.ts";
+import { type Webhooks, createWebhooks } from "../webhooks/webhooks.ts";
 import type { Services } from "../trpc/context.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
@@ -14,10 +16,15 @@ export const TEST_LIMITS: LimitSettings = {
   apiRequestsPerMinute: 1000,
   signInFailuresAllowed: 5,
   signInFailureWindowSeconds: 900,
+  webhookFailuresPerMinutePerIp: 30,
 };
+
+export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 
 export type TestServer = {
   url: string;
+  webhooks: Webhooks;
+  queue: Queue;
   database: TestDatabase;
   services: Services;
   auth: Auth;
@@ -26,7 +33,12 @@ export type TestServer = {
 };
 
 export async function startTestServer(
-  options: { limits?: Partial<LimitSettings> } = {},
+  options: {
+    limits?: Partial<LimitSettings>;
+    webhookSecrets?: { current: string; previous: string | undefined };
+    /** Start the webhook worker (default true); tests of the receiver alone can leave jobs queued. */
+    worker?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const server = http.createServer();
@@ -40,6 +52,17 @@ export async function startTestServer(
     pool: database.pool,
     limits: { ...TEST_LIMITS, ...options.limits },
   });
+  const queue = await startQueue({ url: database.url, logger, poolSize: 3 });
+  const webhooks = createWebhooks({
+    db: database.db,
+    pool: database.pool,
+    queue,
+    secrets: options.webhookSecrets ?? { current: TEST_WEBHOOK_SECRET, previous: undefined },
+    failureLimiter: services.limiters.webhookFailures,
+    metrics,
+    logger,
+  });
+  if (options.worker ?? true) await webhooks.startWorker();
   const auth = createAuth({
     publicUrl: url,
     secret: "test-secret-that-is-at-least-32-characters-long",
@@ -60,11 +83,14 @@ export async function startTestServer(
     pool: database.pool,
     auth,
     services,
+    webhookRouter: webhooks.router,
   });
   server.on("request", app);
 
   return {
     url,
+    webhooks,
+    queue,
     database,
     services,
     auth,
@@ -72,6 +98,7 @@ export async function startTestServer(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.stop({ graceful: false, timeoutMs: 1_000 });
       await database.drop();
     },
   };

@@ -2,7 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServices } from "../services.ts";
-import { sessionFor, signUp, startTestServer, type TestServer } from "../test/harness.ts";
+import { TEST_LIMITS, sessionFor, signUp, startTestServer, type TestServer } from "../test/harness.ts";
 import { createContextInner } from "./context.ts";
 import { createCaller } from "./router.ts";
 
@@ -133,7 +133,7 @@ describe("procedures", () => {
     const user = await signUp(server);
     const session = await sessionFor(server, user.cookie);
     // Two service sets stand in for two Hangar instances: they share the counter through PostgreSQL.
-    const limits = { apiRequestsPerMinute: 3, signInFailuresAllowed: 5, signInFailureWindowSeconds: 60 };
+    const limits = { ...TEST_LIMITS, apiRequestsPerMinute: 3 };
     const instanceA = createServices({ db: server.database.db, pool: server.database.pool, limits });
     const instanceB = createServices({ db: server.database.db, pool: server.database.pool, limits });
     const callerA = createCaller(createContextInner({ services: instanceA, session }));

@@ -1,0 +1,63 @@
+// The durable job queue: pg-boss in Hangar's own PostgreSQL. Jobs are inserted inside the caller's
+// transaction (with the row that caused them), and workers are woken by LISTEN/NOTIFY, not a slow poll.
+import { PgBoss } from "pg-boss";
+import type pg from "pg";
+import type { Logger } from "../observability/logger.ts";
+
+export const QUEUES = {
+  webhookProcess: "webhook-process",
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** A job and the correlation id every log line of its processing carries. */
+export type JobData = { correlationId: string; deliveryRowId?: string };
+
+export type Queue = {
+  boss: PgBoss;
+  /** Inserts jobs through `client`, which must be inside the transaction that created their rows. */
+  insertInTransaction(client: pg.PoolClient, name: QueueName, jobs: JobData[]): Promise<void>;
+  stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+};
+
+export async function startQueue(options: {
+  url: string;
+  logger: Logger;
+  poolSize?: number;
+}): Promise<Queue> {
+  const boss = new PgBoss({
+    connectionString: options.url,
+    max: options.poolSize ?? 4,
+    useListenNotify: true,
+    openTelemetry: { enabled: false },
+  });
+  boss.on("error", (error: Error) => options.logger.error({ err: error }, "queue error"));
+  boss.on("warning", (warning: unknown) => options.logger.warn({ warning }, "queue warning"));
+  await boss.start();
+  await boss.createQueue(QUEUES.webhookProcess, {
+    notify: true,
+    retryLimit: 5,
+    retryDelay: 2,
+    retryBackoff: true,
+    expireInSeconds: 300,
+  });
+
+  return {
+    boss,
+    async insertInTransaction(client, name, jobs) {
+      if (jobs.length === 0) return;
+      await boss.insert(
+        name,
+        jobs.map((data) => ({ data })),
+        { db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) } },
+      );
+    },
+    async stop(stopOptions = {}) {
+      await boss.stop({
+        graceful: stopOptions.graceful ?? true,
+        timeout: stopOptions.timeoutMs ?? 10_000,
+        close: true,
+      });
+    },
+  };
+}
