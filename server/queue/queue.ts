@@ -29,18 +29,25 @@ export async function startQueue(options: {
     connectionString: options.url,
     max: options.poolSize ?? 4,
     useListenNotify: true,
+    // A job whose worker died (missed heartbeats) goes back to the queue within seconds, not minutes.
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
     openTelemetry: { enabled: false },
   });
   boss.on("error", (error: Error) => options.logger.error({ err: error }, "queue error"));
   boss.on("warning", (warning: unknown) => options.logger.warn({ warning }, "queue warning"));
   await boss.start();
-  await boss.createQueue(QUEUES.webhookProcess, {
+  const webhookQueue = {
     notify: true,
     retryLimit: 5,
     retryDelay: 2,
     retryBackoff: true,
     expireInSeconds: 300,
-  });
+    heartbeatSeconds: 10,
+  };
+  await boss.createQueue(QUEUES.webhookProcess, webhookQueue);
+  // createQueue keeps an existing queue's options; apply the current ones on every start.
+  await boss.updateQueue(QUEUES.webhookProcess, webhookQueue);
 
   return {
     boss,

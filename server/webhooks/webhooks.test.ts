@@ -33,7 +33,11 @@ async function send(
     headers["x-hub-signature-256"] =
       options.signature ?? signPayload(options.secret ?? TEST_WEBHOOK_SECRET, body);
   }
-  const response = await fetch(`${server.url}/api/webhooks/github`, { method: "POST", headers, body });
+  const response = await fetch(`${server.url}/api/webhooks/github`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : new Uint8Array(body),
+  });
   const text = await response.text();
   return {
     status: response.status,
@@ -187,7 +191,7 @@ describe("POST /api/webhooks/github", () => {
 
   it("routes pushes: branch deletion, [skip deploy], tags and untracked branches each get their reason", async () => {
     const [example] = webhookExamples("push");
-    const base = { ...example, ref: "refs/heads/main", deleted: false };
+    const base: Record<string, unknown> = { ...example, ref: "refs/heads/main", deleted: false };
     const outcome = async (payload: object) =>
       (
         await waitForOutcome(
