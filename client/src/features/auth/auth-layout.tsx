@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { SandboxBanner } from "../shell/sandbox-banner.tsx";
 
 export function AuthLayout({
   title,
@@ -10,15 +11,18 @@ export function AuthLayout({
   footer: ReactNode;
 }) {
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <div className="brand brand-large" aria-hidden="true">
-          <span className="brand-mark">▲</span> Hangar
+    <>
+      <SandboxBanner />
+      <main className="auth-page">
+        <div className="auth-card">
+          <div className="brand brand-large" aria-hidden="true">
+            <span className="brand-mark">▲</span> Hangar
+          </div>
+          <h1>{title}</h1>
+          {children}
+          <p className="auth-footer">{footer}</p>
         </div>
-        <h1>{title}</h1>
-        {children}
-        <p className="auth-footer">{footer}</p>
-      </div>
-    </main>
+      </main>
+    </>
   );
 }

@@ -4,6 +4,7 @@ import { ErrorState, Loading } from "../../components/query-state.tsx";
 import { authClient } from "../../lib/auth-client.ts";
 import { useTRPC } from "../../lib/trpc.ts";
 import { ActiveOrganizationContext } from "./active-organization.tsx";
+import { SandboxBanner } from "./sandbox-banner.tsx";
 
 export function AppShell() {
   const session = authClient.useSession();
@@ -45,6 +46,7 @@ function SignedInShell({
 
   return (
     <div className="shell">
+      <SandboxBanner />
       <header className="topbar">
         <a className="skip-link" href="#main">
           Skip to content
