@@ -21,7 +21,7 @@ export function createDeliveryWriter(deps: {
   concurrency?: number;
 }): DeliveryWriter {
   const maxBatch = deps.maxBatch ?? 100;
-  const concurrency = deps.concurrency ?? 2;
+  const concurrency = deps.concurrency ?? 4;
   const pending: Pending[] = [];
   let flushing = 0;
 

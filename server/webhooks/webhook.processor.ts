@@ -3,6 +3,7 @@
 // does nothing, so a crash between commit and acknowledgement never processes anything twice.
 import type * as z from "zod";
 import type { Database, DbClient } from "../db/prisma.ts";
+import { runWithCorrelation } from "../observability/context.ts";
 import type { Logger } from "../observability/logger.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { WebhookMetrics } from "./webhook.metrics.ts";
@@ -107,25 +108,62 @@ export function createWebhookProcessor(deps: {
     }
   }
 
+  async function processIn(tx: DbClient, deliveryRowId: string): Promise<Outcome | null> {
+    const delivery = await deps.repository.claimForProcessing(tx, deliveryRowId);
+    if (!delivery) return null;
+    deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
+    // Every line written for this delivery carries its id, even when it is processed in a batch.
+    return runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
+      const outcome = await route(tx, delivery.event, delivery.payload);
+      await deps.repository.recordOutcome(tx, delivery.id, outcome);
+      deps.logger.info(
+        { event: delivery.event, status: outcome.status, reason: outcome.reason },
+        "webhook processed",
+      );
+      return outcome;
+    });
+  }
+
+  async function processAlone(deliveryRowId: string): Promise<Outcome | null> {
+    const outcome = await deps.db.$transaction((tx) => processIn(tx, deliveryRowId), { timeout: 30_000 });
+    if (outcome) deps.metrics.observeProcessed(outcome.status);
+    return outcome;
+  }
+
   return {
     /** Returns the outcome, or null when the delivery was already processed (a redelivered job). */
-    async process(deliveryRowId: string): Promise<Outcome | null> {
-      return deps.db.$transaction(
-        async (tx) => {
-          const delivery = await deps.repository.claimForProcessing(tx, deliveryRowId);
-          if (!delivery) return null;
-          deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
-          const outcome = await route(tx, delivery.event, delivery.payload);
-          await deps.repository.recordOutcome(tx, delivery.id, outcome);
-          deps.metrics.observeProcessed(outcome.status);
-          deps.logger.info(
-            { event: delivery.event, status: outcome.status, reason: outcome.reason },
-            "webhook processed",
-          );
-          return outcome;
-        },
-        { timeout: 30_000 },
-      );
+    process: processAlone,
+
+    /**
+     * Processes several deliveries in one transaction (one commit instead of one each). If any of them
+     * fails, the transaction is rolled back and each is processed on its own, so one bad delivery
+     * cannot hold back the others. Resolves with the ids that still failed.
+     */
+    async processBatch(deliveryRowIds: string[]): Promise<string[]> {
+      try {
+        const outcomes = await deps.db.$transaction(
+          async (tx) => {
+            const results: (Outcome | null)[] = [];
+            for (const id of deliveryRowIds) results.push(await processIn(tx, id));
+            return results;
+          },
+          { timeout: 30_000 },
+        );
+        for (const outcome of outcomes) if (outcome) deps.metrics.observeProcessed(outcome.status);
+        return [];
+      } catch (batchError) {
+        if (deliveryRowIds.length === 1) throw batchError;
+        const failed: string[] = [];
+        for (const id of deliveryRowIds) {
+          try {
+            await processAlone(id);
+          } catch (error) {
+            deps.logger.error({ err: error, deliveryRowId: id }, "webhook processing failed");
+            failed.push(id);
+          }
+        }
+        return failed;
+      }
     },
   };
 }

@@ -134,16 +134,19 @@ export function createWebhookRepository(pool: pg.Pool) {
       await db.webhookRejection.create({ data: rejection, select: { id: true } });
     },
 
-    /** Locks the delivery for processing; null when it is gone or already has an outcome. */
+    /**
+     * Claims the delivery for processing inside the caller's transaction: the UPDATE takes the row lock,
+     * and a concurrent claim waits, then finds the status changed. Null when it already has an outcome.
+     * Raw SQL: this runs once per delivery on the hot path.
+     */
     async claimForProcessing(db: DbClient, id: string) {
-      const locked = await db.$queryRaw<{ id: string }[]>`
-        SELECT id FROM webhook_delivery WHERE id = ${id}::uuid AND status = 'received' FOR UPDATE`;
-      if (locked.length === 0) return null;
-      return db.webhookDelivery.update({
-        where: { id },
-        data: { attempts: { increment: 1 } },
-        select: { id: true, deliveryId: true, event: true, action: true, payload: true, receivedAt: true },
-      });
+      const rows = await db.$queryRaw<
+        { id: string; deliveryId: string; event: string; payload: unknown; receivedAt: Date }[]
+      >`
+        UPDATE webhook_delivery SET attempts = attempts + 1
+        WHERE id = ${id}::uuid AND status = 'received'
+        RETURNING id, "deliveryId", event, payload, "receivedAt"`;
+      return rows[0] ?? null;
     },
 
     async recordOutcome(
@@ -151,11 +154,9 @@ export function createWebhookRepository(pool: pg.Pool) {
       id: string,
       outcome: { status: "processed" | "ignored" | "failed"; reason: string },
     ) {
-      await db.webhookDelivery.update({
-        where: { id },
-        data: { status: outcome.status, reason: outcome.reason, processedAt: new Date() },
-        select: { id: true },
-      });
+      await db.$executeRaw`
+        UPDATE webhook_delivery SET status = ${outcome.status}, reason = ${outcome.reason}, "processedAt" = now()
+        WHERE id = ${id}::uuid`;
     },
 
     async findByDeliveryId(db: DbClient, deliveryId: string) {

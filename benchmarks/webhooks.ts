@@ -1,0 +1,239 @@
+// npm run bench:webhooks — webhook ack latency and throughput against SPEC §7, with a baseline that only
+// verifies signatures, measured on the same machine in the same run. Prints a table; numbers go into
+// docs/performance.md by hand, with the machine described.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+// @ts-expect-error autocannon ships no type declarations; the few fields used are typed below.
+import autocannonUntyped from "autocannon";
+import pg from "pg";
+import { findFreePort, startEmbeddedPostgres } from "../server/db/embedded-postgres.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const NODE = path.join(ROOT, "node_modules", ".bin", "node");
+const SECRET = "benchmark-webhook-secret-0123456789";
+const FIXED_RATE = Number(process.env.BENCH_RATE ?? 300);
+const FIXED_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 15);
+const MAX_CONNECTIONS = Number(process.env.BENCH_MAX_CONNECTIONS ?? 64);
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples") as { name: string; examples: object[] }[];
+const pushExample = examples.find((group) => group.name === "push")?.examples[0];
+if (!pushExample) throw new Error("no push example");
+const body = Buffer.from(JSON.stringify(pushExample));
+const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+
+type Target = { url: string; pid: number };
+
+type LoadResult = {
+  latency: { p50: number; p90: number; p99: number };
+  requests: { average: number };
+  "2xx": number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+};
+type RawRequest = Record<string, unknown>;
+const autocannon = autocannonUntyped as (options: Record<string, unknown>) => Promise<LoadResult>;
+
+function waitForReadyLine(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (line.includes('"ready":true')) resolve();
+    });
+  });
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (
+      await fetch(url)
+        .then((response) => response.ok)
+        .catch(() => false)
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
+
+/** Every request carries a fresh delivery id; the body and its signature are computed once, outside the timed loop. */
+function load(url: string, options: { connections: number; connectionRate?: number; duration: number }) {
+  const ids = Array.from({ length: 400_000 }, () => randomUUID());
+  let next = 0;
+  return autocannon({
+    url: `${url}/api/webhooks/github`,
+    connections: options.connections,
+    ...(options.connectionRate ? { connectionRate: options.connectionRate } : {}),
+    duration: options.duration,
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (request: RawRequest) => ({
+          ...request,
+          body,
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "GitHub-Hookshot/bench",
+            "x-github-event": "push",
+            "x-github-delivery": ids[next++ % ids.length] ?? randomUUID(),
+            "x-hub-signature-256": signature,
+          },
+        }),
+      },
+    ],
+  });
+}
+
+type PhaseResult = { p50: number; p90: number; p99: number; rps: number; ok: number; errors: number };
+
+function summarise(result: LoadResult): PhaseResult {
+  return {
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    rps: Math.round(result.requests.average),
+    ok: result["2xx"],
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+async function runPhases(target: Target, afterFixedRate: () => Promise<void> = async () => {}) {
+  // Smooth open-loop rate: few connections, each with its own steady rate (autocannon's overallRate bursts).
+  const connections = 5;
+  await load(target.url, { connections, connectionRate: FIXED_RATE / connections, duration: 3 }); // warm-up
+  const fixed = summarise(
+    await load(target.url, {
+      connections,
+      connectionRate: FIXED_RATE / connections,
+      duration: FIXED_SECONDS,
+    }),
+  );
+  await afterFixedRate();
+  const peak = summarise(await load(target.url, { connections: MAX_CONNECTIONS, duration: MAX_SECONDS }));
+  return { fixed, peak, rssMb: peakRssMb(target.pid) };
+}
+
+/** Estimates quantiles from a Prometheus histogram's cumulative buckets (upper bound of the bucket). */
+function histogramQuantiles(metrics: string, name: string, quantiles: number[]): number[] {
+  const buckets = [...metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, "gm"))].map(
+    (match) => ({
+      le: match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]),
+      count: Number(match[2]),
+    }),
+  );
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return quantiles.map(() => Number.NaN);
+  return quantiles.map(
+    (quantile) => buckets.find((bucket) => bucket.count >= quantile * total)?.le ?? Number.NaN,
+  );
+}
+
+async function main() {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-bench-"));
+  fs.chmodSync(workDir, 0o777);
+  const database = await startEmbeddedPostgres({
+    directory: path.join(workDir, "pg"),
+    database: "hangar",
+    persistent: false,
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const hangarPort = await findFreePort();
+    const hangar = spawn(NODE, ["--import", "tsx", "server/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        NODE_ENV: "production",
+        LOG_LEVEL: "warn",
+        PORT: String(hangarPort),
+        PUBLIC_URL: `http://127.0.0.1:${hangarPort}`,
+        HANGAR_DATA_DIR: path.join(workDir, "data"),
+        DATABASE_URL: database.url,
+        DATABASE_POOL_SIZE: "10",
+        GITHUB_WEBHOOK_SECRET: SECRET,
+        HANGAR_ROLE: process.env.BENCH_HANGAR_ROLE ?? "all",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(hangar);
+    const hangarUrl = `http://127.0.0.1:${hangarPort}`;
+    await waitForHttp(`${hangarUrl}/readyz`);
+
+    // The baseline runs in its own process, as Hangar does.
+    const baselinePort = await findFreePort();
+    const baselineChild = spawn(NODE, ["--import", "tsx", "benchmarks/baseline-receiver.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        BASELINE_WEBHOOK_SECRET: SECRET,
+        BASELINE_PORT: String(baselinePort),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(baselineChild);
+    await waitForReadyLine(baselineChild);
+
+    console.log(
+      `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    );
+    console.log(
+      `Payload: push example from @octokit/webhooks-examples, ${body.length} bytes, distinct delivery ids`,
+    );
+    console.log(
+      `Fixed rate: ${FIXED_RATE}/s for ${FIXED_SECONDS} s (5 connections); peak: ${MAX_CONNECTIONS} connections for ${MAX_SECONDS} s\n`,
+    );
+
+    // Pickup is read after the fixed-rate phase: the peak phase deliberately builds a backlog.
+    let pickup: number[] = [];
+    const ours = await runPhases({ url: hangarUrl, pid: hangar.pid ?? 0 }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const metrics = await (await fetch(`${hangarUrl}/metrics`)).text();
+      pickup = histogramQuantiles(metrics, "hangar_webhook_pickup_seconds", [0.5, 0.99]);
+    });
+    const [pickupP50 = Number.NaN, pickupP99 = Number.NaN] = pickup;
+
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const stored =
+      (await pool.query<{ count: number }>("SELECT count(*)::int AS count FROM webhook_delivery")).rows[0]
+        ?.count ?? 0;
+    await pool.end();
+
+    const base = await runPhases({ url: `http://127.0.0.1:${baselinePort}`, pid: baselineChild.pid ?? 0 });
+
+    const row = (label: string, result: { fixed: PhaseResult; peak: PhaseResult; rssMb: number }) =>
+      `${label.padEnd(10)} | ${[result.fixed.p50, result.fixed.p90, result.fixed.p99].map((value) => `${value} ms`.padStart(7)).join(" | ")} | ${String(result.fixed.errors).padStart(6)} | ${String(result.peak.rps).padStart(8)}/s | ${`${result.peak.p99} ms`.padStart(7)} | ${String(result.peak.errors).padStart(6)} | ${String(result.rssMb).padStart(5)} MB`;
+    console.log(
+      "target     | fixed p50 | p90     | p99     | errors | peak        | peak p99 | errors | peak RSS",
+    );
+    console.log(row("hangar", ours));
+    console.log(row("baseline", base));
+    console.log(`\nPeak throughput ratio hangar/baseline: ${(ours.peak.rps / base.peak.rps).toFixed(2)}`);
+    console.log(
+      `Pickup latency (commit → worker start, histogram bucket bounds): p50 ≤ ${pickupP50 * 1000} ms, p99 ≤ ${pickupP99 * 1000} ms`,
+    );
+    console.log(
+      `Deliveries stored: ${stored}; acknowledged 2xx: ${ours.fixed.ok + ours.peak.ok} (+ warm-up)`,
+    );
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await database.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
