@@ -107,6 +107,16 @@ describe("accounts", () => {
     }
   });
 
+  it("refuses an expired session with a structured 401", async () => {
+    const user = await signUp(server);
+    await server.database.db.session.updateMany({
+      where: { userId: user.userId },
+      data: { expiresAt: new Date(Date.now() - 60_000) },
+    });
+    const response = await fetch(`${server.url}/api/trpc/account.me`, { headers: { cookie: user.cookie } });
+    expect(response.status).toBe(401);
+  });
+
   it("refuses a duplicate email and a short password with clear messages", async () => {
     const user = await signUp(server);
     const duplicate = await fetch(`${server.url}/api/auth/sign-up/email`, {

@@ -25,12 +25,18 @@ const REDACTED_PATHS = [
   "headers.authorization",
   "*.headers.cookie",
   "*.headers.authorization",
+  "*.*.headers.cookie",
+  "*.*.headers.authorization",
   'headers["set-cookie"]',
   '*.headers["set-cookie"]',
 ];
 
-export function createLogger(options: { level: string; name?: string }): Logger {
-  return pino({
+export function createLogger(options: {
+  level: string;
+  name?: string;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const settings: pino.LoggerOptions = {
     name: options.name ?? "hangar",
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
@@ -40,5 +46,6 @@ export function createLogger(options: { level: string; name?: string }): Logger 
       return context ? { requestId: context.requestId } : {};
     },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
