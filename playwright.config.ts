@@ -30,6 +30,7 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
   webServer: {
+    // Exactly what `npm start` runs (in sandbox mode it also starts the GitHub and Fly emulators).
     command: "rm -rf .tmp/e2e && node_modules/.bin/tsx server/main.ts",
     url: `${BASE_URL}/readyz`,
     timeout: 120_000,

@@ -17,7 +17,8 @@ function nameAsTextPool(connectionString: string): pg.Pool {
     const result = query(...args);
     if (!(result instanceof Promise)) return result;
     return result.then((res: pg.QueryResult) => {
-      for (const field of res.fields ?? []) if (field.dataTypeID === PG_NAME_OID) field.dataTypeID = PG_TEXT_OID;
+      for (const field of res.fields ?? [])
+        if (field.dataTypeID === PG_NAME_OID) field.dataTypeID = PG_TEXT_OID;
       return res;
     });
   };

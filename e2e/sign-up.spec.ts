@@ -25,12 +25,12 @@ test("sign up, sign out, sign in, and see the wrong-password error", async ({ pa
 
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("not-my-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
   await expect(page).toHaveURL(/\/sign-in$/);
 
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
 
   // The session survives a reload: it lives in an HTTP-only cookie the page cannot read.

@@ -8,6 +8,10 @@ function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "hangar-config-"));
 }
 
+/** A PEM as it is often put into one-line environment values: newlines written as `\\n`. */
+const TEST_PEM_ONE_LINE =
+  "-----BEGIN PRIVATE KEY-----\\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----";
+
 describe("loadConfig", () => {
   it("defaults to sandbox mode on port 3000 with an embedded database", () => {
     const config = loadConfig({ HANGAR_DATA_DIR: tempDir() });
@@ -56,6 +60,35 @@ describe("loadConfig", () => {
     ).toThrowError(/BETTER_AUTH_SECRET: must be at least 32 characters/);
   });
 
+  it("lists every missing GitHub App variable, and reads the private key from a file", () => {
+    expect(() => loadConfig({ GITHUB_APP_ID: "123", HANGAR_DATA_DIR: tempDir() })).toThrowError(
+      /GITHUB_APP_SLUG[\s\S]*GITHUB_CLIENT_ID[\s\S]*GITHUB_CLIENT_SECRET[\s\S]*GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE/,
+    );
+    const dataDir = tempDir();
+    const keyFile = path.join(dataDir, "app.pem");
+    fs.writeFileSync(keyFile, `${TEST_PEM_ONE_LINE.replaceAll("\\n", "\n")}\n`);
+    const config = loadConfig({
+      GITHUB_APP_ID: "7",
+      GITHUB_APP_SLUG: "hangar",
+      GITHUB_APP_PRIVATE_KEY_FILE: keyFile,
+      GITHUB_CLIENT_ID: "Iv23li",
+      GITHUB_CLIENT_SECRET: "secret",
+      GITHUB_API_URL: "https://ghe.example.com/api/v3/",
+      GITHUB_WEB_URL: "https://ghe.example.com",
+      BETTER_AUTH_SECRET: "a".repeat(40),
+      ENCRYPTION_SECRET: "b".repeat(40),
+      GITHUB_WEBHOOK_SECRET: "c".repeat(40),
+      DATABASE_URL: "postgresql://user@db.internal/hangar",
+      PUBLIC_URL: "https://hangar.example.com",
+      HANGAR_DATA_DIR: dataDir,
+    });
+    expect(config.githubApp?.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+KEY-----$/);
+    expect(config.githubApp?.apiUrl).toBe("https://ghe.example.com/api/v3");
+    expect(() =>
+      loadConfig({ GITHUB_APP_PRIVATE_KEY: "not a key", HANGAR_DATA_DIR: tempDir() }),
+    ).toThrowError(/GITHUB_APP_PRIVATE_KEY: not a PEM private key/);
+  });
+
   it("accepts a complete production configuration without touching the data directory's secrets", () => {
     const dataDir = tempDir();
     const config = loadConfig({
@@ -63,11 +96,24 @@ describe("loadConfig", () => {
       BETTER_AUTH_SECRET: "a".repeat(40),
       ENCRYPTION_SECRET: "b".repeat(40),
       GITHUB_WEBHOOK_SECRET: "c".repeat(40),
+      GITHUB_APP_SLUG: "hangar",
+      GITHUB_APP_PRIVATE_KEY: TEST_PEM_ONE_LINE,
+      GITHUB_CLIENT_ID: "Iv23liExample",
+      GITHUB_CLIENT_SECRET: "d".repeat(40),
       DATABASE_URL: "postgresql://user@db.internal/hangar",
       PUBLIC_URL: "https://hangar.example.com/",
       HANGAR_DATA_DIR: dataDir,
     });
     expect(config.mode).toBe("production");
+    expect(config.githubApp).toEqual({
+      appId: 123,
+      appSlug: "hangar",
+      privateKeyPem: TEST_PEM_ONE_LINE.replaceAll("\\n", "\n"),
+      clientId: "Iv23liExample",
+      clientSecret: "d".repeat(40),
+      apiUrl: "https://api.github.com",
+      webUrl: "https://github.com",
+    });
     expect(config.publicUrl).toBe("https://hangar.example.com");
     expect(config.host).toBe("0.0.0.0");
     expect(fs.existsSync(path.join(dataDir, "sandbox-secrets.json"))).toBe(false);

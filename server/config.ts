@@ -34,6 +34,7 @@ const envSchema = z.object({
     .transform((value) => value === "true" || value === "1"),
   BETTER_AUTH_SECRET: optionalString.pipe(secret.optional()),
   ENCRYPTION_SECRET: optionalString.pipe(secret.optional()),
+  ENCRYPTION_SECRET_PREVIOUS: optionalString.pipe(secret.optional()),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   SIGN_IN_FAILURES_ALLOWED: z.coerce.number().int().min(1).default(5),
   SIGN_IN_FAILURE_WINDOW_SECONDS: z.coerce
@@ -41,12 +42,42 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(15 * 60),
-  GITHUB_APP_ID: optionalString,
+  GITHUB_APP_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/, "must be the App's numeric id")
+      .transform(Number)
+      .optional(),
+  ),
+  GITHUB_APP_SLUG: optionalString,
+  /** PEM; literal `\n` sequences (one-line env values) are turned into newlines. */
+  GITHUB_APP_PRIVATE_KEY: optionalString,
+  GITHUB_APP_PRIVATE_KEY_FILE: optionalString,
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  GITHUB_API_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/ })
+      .default("https://api.github.com")
+      .transform((url) => url.replace(/\/+$/, "")),
+  ),
+  GITHUB_WEB_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/ })
+      .default("https://github.com")
+      .transform((url) => url.replace(/\/+$/, "")),
+  ),
   GITHUB_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalString.pipe(
     z.string().min(16, "must be at least 16 characters").optional(),
   ),
   WEBHOOK_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  FLY_API_URL: optionalString.pipe(
+    z
+      .url({ protocol: /^https?$/ })
+      .transform((url) => url.replace(/\/+$/, ""))
+      .optional(),
+  ),
 });
 
 export type Config = {
@@ -63,11 +94,35 @@ export type Config = {
   databasePoolSize: number;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   trustProxy: boolean;
-  secrets: { betterAuth: string; encryption: string };
+  /** The little of the environment passed on to child programs (the sandbox emulators). */
+  childEnv: { PATH: string; HOME: string };
+  secrets: {
+    betterAuth: string;
+    encryption: string;
+    /** The encryption secret before the last rotation: still decrypts, never encrypts. */
+    encryptionPrevious: string | undefined;
+  };
   webhooks: {
     /** Deliveries signed with either secret are accepted, so the secret can be rotated without loss. */
     secrets: { current: string; previous: string | undefined };
   };
+  /** The GitHub App in production mode; undefined in sandbox mode, where the launcher provides one. */
+  githubApp:
+    | {
+        appId: number;
+        appSlug: string;
+        privateKeyPem: string;
+        clientId: string;
+        clientSecret: string;
+        apiUrl: string;
+        webUrl: string;
+      }
+    | undefined;
+  /**
+   * The Fly Machines API. FLY_API_URL wins; otherwise https://api.machines.dev in production and, in
+   * sandbox mode, undefined: the launcher's Fly emulator.
+   */
+  fly: { apiUrl: string | undefined };
   limits: {
     apiRequestsPerMinute: number;
     signInFailuresAllowed: number;
@@ -118,6 +173,29 @@ function writeSandboxSecrets(
   return generated;
 }
 
+/** The App's private key from the variable or the file it names; a problem is recorded, not thrown. */
+function readGitHubPrivateKey(source: Record<string, string | undefined>, problems: string[]) {
+  let pem = source.GITHUB_APP_PRIVATE_KEY;
+  const file = source.GITHUB_APP_PRIVATE_KEY_FILE;
+  if (!pem && file) {
+    try {
+      pem = fs.readFileSync(file, "utf8");
+    } catch (error) {
+      problems.push(`GITHUB_APP_PRIVATE_KEY_FILE: cannot read ${file} (${(error as Error).message})`);
+      return undefined;
+    }
+  }
+  if (!pem) return undefined;
+  pem = pem.replace(/\\n/g, "\n").trim();
+  if (!/^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/.test(pem)) {
+    problems.push(
+      `${source.GITHUB_APP_PRIVATE_KEY ? "GITHUB_APP_PRIVATE_KEY" : "GITHUB_APP_PRIVATE_KEY_FILE"}: not a PEM private key`,
+    );
+    return undefined;
+  }
+  return pem;
+}
+
 /** Validates the environment and returns the configuration, or throws one ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(source);
@@ -132,10 +210,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       "DATABASE_URL",
       "PUBLIC_URL",
       "GITHUB_WEBHOOK_SECRET",
+      "GITHUB_APP_SLUG",
+      "GITHUB_CLIENT_ID",
+      "GITHUB_CLIENT_SECRET",
     ]) {
       if (!source[name]) problems.push(`${name}: required when a GitHub App is configured`);
     }
+    if (!source.GITHUB_APP_PRIVATE_KEY && !source.GITHUB_APP_PRIVATE_KEY_FILE) {
+      problems.push(
+        "GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE: required when a GitHub App is configured",
+      );
+    }
   }
+  const privateKeyPem = readGitHubPrivateKey(source, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
 
@@ -158,9 +245,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databasePoolSize: env.DATABASE_POOL_SIZE,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
+    childEnv: { PATH: source.PATH ?? "/usr/bin:/bin", HOME: source.HOME ?? "/tmp" },
     secrets: {
       betterAuth: env.BETTER_AUTH_SECRET ?? generated?.betterAuth ?? "",
       encryption: env.ENCRYPTION_SECRET ?? generated?.encryption ?? "",
+      encryptionPrevious: env.ENCRYPTION_SECRET_PREVIOUS,
     },
     webhooks: {
       secrets: {
@@ -168,6 +257,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         previous: env.GITHUB_WEBHOOK_SECRET_PREVIOUS,
       },
     },
+    githubApp:
+      env.GITHUB_APP_ID !== undefined
+        ? {
+            appId: env.GITHUB_APP_ID,
+            appSlug: env.GITHUB_APP_SLUG ?? "",
+            privateKeyPem: privateKeyPem ?? "",
+            clientId: env.GITHUB_CLIENT_ID ?? "",
+            clientSecret: env.GITHUB_CLIENT_SECRET ?? "",
+            apiUrl: env.GITHUB_API_URL,
+            webUrl: env.GITHUB_WEB_URL,
+          }
+        : undefined,
+    fly: { apiUrl: env.FLY_API_URL ?? (mode === "production" ? "https://api.machines.dev" : undefined) },
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       signInFailuresAllowed: env.SIGN_IN_FAILURES_ALLOWED,

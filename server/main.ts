@@ -8,10 +8,17 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { applyMigrations } from "./db/migrator.ts";
 import { createPool, createPrisma } from "./db/prisma.ts";
+import { type EncryptionPurpose, createEncryption } from "./crypto/encryption.ts";
+import { createFlyClient } from "./fly/fly-client.ts";
+import { githubOAuthProvider } from "./github/github-auth.ts";
+import { createGitHubClient } from "./github/github-client.ts";
+import { createGitHubSetupRouter } from "./github/github-setup.http.ts";
+import { githubSettingsFromConfig } from "./github/github-settings.ts";
 import { createApp } from "./http/app.ts";
 import { createLogger } from "./observability/logger.ts";
 import { createMetrics } from "./observability/metrics.ts";
 import { startQueue } from "./queue/queue.ts";
+import { createResilience } from "./resilience/resilience.ts";
 import { describeSandbox, startSandbox } from "./sandbox/launcher.ts";
 import { createServices } from "./services.ts";
 import { createWebhooks } from "./webhooks/webhooks.ts";
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
       config.mode === "sandbox"
         ? await startSandbox({
             dataDir: config.dataDir,
+            childEnv: config.childEnv,
             publicUrl: config.publicUrl,
             webhookSecret: config.webhooks.secrets.current,
             logger,
@@ -81,7 +89,33 @@ async function main(): Promise<void> {
     cleanups.push(() => queue.stop({ graceful: true, timeoutMs: SHUTDOWN_GRACE_MS - 2_000 }));
 
     const metrics = createMetrics();
-    const services = createServices({ db, pool, limits: config.limits });
+    // External clients are built once here and injected; in sandbox mode they point at the emulators.
+    const resilience = createResilience({ metrics });
+    const githubSettings = sandbox?.github ?? githubSettingsFromConfig(config);
+    const githubClient =
+      githubSettings && createGitHubClient({ settings: githubSettings, resilience, logger });
+    const encryptionFor = (purpose: EncryptionPurpose) =>
+      createEncryption({
+        secret: config.secrets.encryption,
+        previousSecret: config.secrets.encryptionPrevious,
+        purpose,
+      });
+    const githubEncryption = encryptionFor("github-token");
+    const flyApiUrl = config.fly.apiUrl ?? sandbox?.fly.apiUrl;
+    const services = createServices({
+      db,
+      pool,
+      limits: config.limits,
+      ...(githubClient ? { github: { client: githubClient, encryption: githubEncryption, logger } } : {}),
+      ...(flyApiUrl
+        ? {
+            fly: {
+              client: createFlyClient({ apiUrl: flyApiUrl, resilience }),
+              encryption: encryptionFor("fly-credential"),
+            },
+          }
+        : {}),
+    });
     const webhooks = createWebhooks({
       db,
       pool,
@@ -90,6 +124,7 @@ async function main(): Promise<void> {
       failureLimiter: services.limiters.webhookFailures,
       metrics,
       logger,
+      ...(services.github ? { installations: services.github.installationHandlers } : {}),
     });
     if (config.role !== "web") await webhooks.startWorker();
     const auth = createAuth({
@@ -102,6 +137,9 @@ async function main(): Promise<void> {
       audit: services.audit,
       organizations: services.organizations,
       logger,
+      ...(githubClient
+        ? { github: githubOAuthProvider({ client: githubClient, encryption: githubEncryption }) }
+        : {}),
     });
     const app = createApp({
       publicUrl: config.publicUrl,
@@ -114,6 +152,7 @@ async function main(): Promise<void> {
       auth,
       services,
       webhookRouter: webhooks.router,
+      githubSetupRouter: createGitHubSetupRouter({ auth, github: services.github, logger }),
       ...(sandbox ? { sandbox: describeSandbox(sandbox) } : {}),
       clientDir: path.join(ROOT, "dist", "client"),
     });

@@ -4,17 +4,54 @@ import type pg from "pg";
 import { createAuditRepository } from "./audit/audit.repository.ts";
 import { createAuditService } from "./audit/audit.service.ts";
 import type { Database } from "./db/prisma.ts";
+import type { FlyClient } from "./fly/fly-client.ts";
+import { createFlyCredentialRepository } from "./fly/fly-credential.repository.ts";
+import { createFlyCredentialService } from "./fly/fly-credential.service.ts";
+import type { GitHubClient } from "./github/github-client.ts";
+import { createGitHubUserTokens } from "./github/github-user-tokens.ts";
+import { createInstallationRepository } from "./github/github.repository.ts";
+import { createGitHubService } from "./github/github.service.ts";
+import type { Encryption } from "./crypto/encryption.ts";
+import type { Logger } from "./observability/logger.ts";
 import { createOrganizationRepository } from "./organizations/organization.repository.ts";
 import { createOrganizationService } from "./organizations/organization.service.ts";
 import { createLimiters, type LimitSettings } from "./rate-limit/limiters.ts";
 import type { Services } from "./trpc/context.ts";
 
-export function createServices(deps: { db: Database; pool: pg.Pool; limits: LimitSettings }): Services {
+export function createServices(deps: {
+  db: Database;
+  pool: pg.Pool;
+  limits: LimitSettings;
+  /** The GitHub App's client and the encryption for users' GitHub tokens; absent when none is configured. */
+  github?: { client: GitHubClient; encryption: Encryption; logger: Logger };
+  /** The one Fly client and the encryption for Fly tokens (purpose "fly-credential"). */
+  fly?: { client: FlyClient; encryption: Encryption };
+}): Services {
   const audit = createAuditService({ repository: createAuditRepository() });
   const organizations = createOrganizationService({
     db: deps.db,
     repository: createOrganizationRepository(),
     audit,
   });
-  return { audit, organizations, limiters: createLimiters(deps.pool, deps.limits) };
+  const github = deps.github
+    ? createGitHubService({
+        db: deps.db,
+        client: deps.github.client,
+        userTokens: createGitHubUserTokens({ db: deps.db, ...deps.github }),
+        repository: createInstallationRepository(),
+        organizations,
+        audit,
+        logger: deps.github.logger,
+      })
+    : undefined;
+  const flyCredentials = deps.fly
+    ? createFlyCredentialService({
+        db: deps.db,
+        repository: createFlyCredentialRepository(),
+        fly: deps.fly.client,
+        encryption: deps.fly.encryption,
+        audit,
+      })
+    : undefined;
+  return { audit, organizations, limiters: createLimiters(deps.pool, deps.limits), github, flyCredentials };
 }

@@ -10,7 +10,15 @@ export type AuditAction =
   | "auth.sign_in_failed"
   | "auth.sign_out"
   | "organization.create"
-  | "organization.update";
+  | "organization.update"
+  | "github.installation_linked"
+  | "github.installation_suspended"
+  | "github.installation_unsuspended"
+  | "github.installation_deleted"
+  | "github.repositories_changed"
+  | "fly_credential.set"
+  | "fly_credential.replace"
+  | "fly_credential.remove";
 
 export type AuditEvent = {
   action: AuditAction;

@@ -3,7 +3,7 @@
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
-import { organization } from "better-auth/plugins";
+import { type GenericOAuthConfig, genericOAuth, organization } from "better-auth/plugins";
 import { createAccessControl } from "better-auth/plugins/access";
 import { adminAc, defaultStatements, memberAc, ownerAc } from "better-auth/plugins/organization/access";
 import type { AuditService } from "../audit/audit.service.ts";
@@ -22,6 +22,8 @@ export type AuthDeps = {
   audit: AuditService;
   organizations: OrganizationService;
   logger: Logger;
+  /** "Sign in with GitHub": the provider from server/github/github-auth.ts, when a GitHub App is configured. */
+  github?: GenericOAuthConfig;
 };
 
 /** Viewers may look but not change anything; better-auth's defaults cover the other three roles. */
@@ -70,6 +72,9 @@ export function createAuth(deps: AuthDeps) {
     rateLimit: { enabled: false },
     emailAndPassword: { enabled: true, minPasswordLength: 10, maxPasswordLength: 128, autoSignIn: true },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
+    // Connecting GitHub while signed in is an explicit act of the account's owner, so the GitHub
+    // account's email need not match the Hangar one.
+    account: { accountLinking: { allowDifferentEmails: true } },
     advanced: {
       cookiePrefix: "hangar",
       useSecureCookies: deps.publicUrl.startsWith("https://"),
@@ -82,6 +87,7 @@ export function createAuth(deps: AuthDeps) {
         roles: { owner: ownerAc, admin: adminAc, member: memberAc, viewer: viewerAc },
         creatorRole: "owner",
       }),
+      ...(deps.github ? [genericOAuth({ config: [deps.github] })] : []),
     ],
     databaseHooks: {
       user: {
@@ -144,6 +150,16 @@ export function createAuth(deps: AuthDeps) {
         }
       }),
       after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path.startsWith("/callback/") && ctx.context.newSession) {
+          const { session, user } = ctx.context.newSession;
+          await audit.record(db, {
+            action: "auth.sign_in",
+            actorUserId: user.id,
+            organizationId: activeOrganizationOf(session),
+            metadata: { method: "github" },
+          });
+          return;
+        }
         if (ctx.path !== "/sign-in/email") return;
         const email = (ctx.body as { email?: unknown })?.email;
         const key = signInKey(email);

@@ -30,6 +30,8 @@ export type AppDeps = {
   services: Services;
   /** POST /api/webhooks/github, mounted before any body parser. */
   webhookRouter: Router;
+  /** GET /api/github/setup, the GitHub App's Setup URL (server/github/github-setup.http.ts). */
+  githubSetupRouter?: Router;
   /** Sandbox mode only: where the emulators are (GET /api/sandbox); absent in production, which answers 404. */
   sandbox?: SandboxDescription;
   /** The built SPA (dist/client); omitted in tests and in `npm run dev`, where Vite serves it. */
@@ -93,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
   });
   // The webhook receiver needs the raw bytes for its signature check.
   app.use("/api/webhooks/github", deps.webhookRouter);
+  if (deps.githubSetupRouter) app.use("/api/github/setup", deps.githubSetupRouter);
   // better-auth parses its own bodies; no JSON parser may run before it.
   app.use("/api/auth", createAuthRouter(deps.auth, deps.publicUrl));
   app.use(

@@ -68,7 +68,7 @@ function startEmulator(
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const log = logger.child({ component: `${name}-emulator` });
@@ -82,7 +82,8 @@ function startEmulator(
       clearTimeout(timer);
       reject(new Error(`The ${name} emulator exited during start-up (code ${code}).`));
     });
-    const lines = createInterface({ input: child.stdout! });
+    if (!child.stdout) throw new Error("emulator stdout is not piped");
+    const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
       const ready = z.object({ ready: z.literal(true), url: z.string() }).safeParse(safeJson(line));
       if (ready.success) {
@@ -119,6 +120,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startSandbox(options: {
   dataDir: string;
+  childEnv: { PATH: string; HOME: string };
   publicUrl: string;
   webhookSecret: string;
   logger: Logger;
@@ -132,6 +134,7 @@ export async function startSandbox(options: {
       "github",
       "emulators/github/main.ts",
       {
+        ...options.childEnv,
         GITHUB_EMULATOR_PORT: "0",
         GITHUB_EMULATOR_APP_ID: String(SANDBOX_APP_ID),
         GITHUB_EMULATOR_APP_SLUG: SANDBOX_APP_SLUG,

@@ -2,15 +2,23 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAuth, type Auth, type AuthSession } from "../auth/auth.ts";
+import { createEncryption } from "../crypto/encryption.ts";
+import { createFlyClient } from "../fly/fly-client.ts";
+import { githubOAuthProvider } from "../github/github-auth.ts";
+import { createGitHubClient } from "../github/github-client.ts";
+import type { GitHubAppSettings } from "../github/github-settings.ts";
+import { createGitHubSetupRouter } from "../github/github-setup.http.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import type { LimitSettings } from "../rate-limit/limiters.ts";
+import { createResilience } from "../resilience/resilience.ts";
 import { type Queue, startQueue } from "../queue/queue.ts";
 import { createServices } from "../services.ts";
 import { type Webhooks, createWebhooks } from "../webhooks/webhooks.ts";
 import type { Services } from "../trpc/context.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { testEncryption, testResilience } from "./github.ts";
 
 export const TEST_LIMITS: LimitSettings = {
   apiRequestsPerMinute: 1000,
@@ -20,6 +28,7 @@ export const TEST_LIMITS: LimitSettings = {
 };
 
 export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
+export const TEST_ENCRYPTION_SECRET = "test-encryption-secret-of-at-least-32-characters";
 
 export type TestServer = {
   url: string;
@@ -38,6 +47,10 @@ export async function startTestServer(
     webhookSecrets?: { current: string; previous: string | undefined };
     /** Start the webhook worker (default true); tests of the receiver alone can leave jobs queued. */
     worker?: boolean;
+    /** A GitHub App (e.g. server/test/github.ts's emulator): enables sign-in with GitHub and the github router. */
+    github?: GitHubAppSettings;
+    /** The Fly Machines API (e.g. server/test/fly.ts's emulator); by default a port nothing listens on. */
+    flyApiUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
@@ -47,10 +60,24 @@ export async function startTestServer(
 
   const logger = createLogger({ level: "silent" });
   const metrics = createMetrics();
+  const githubClient = options.github
+    ? createGitHubClient({ settings: options.github, resilience: testResilience(), logger })
+    : undefined;
   const services = createServices({
     db: database.db,
     pool: database.pool,
     limits: { ...TEST_LIMITS, ...options.limits },
+    github: githubClient && { client: githubClient, encryption: testEncryption, logger },
+    fly: {
+      client: createFlyClient({
+        apiUrl: options.flyApiUrl ?? "http://127.0.0.1:9",
+        resilience: createResilience({
+          metrics,
+          policies: { fly: { initialDelayMs: 1, maxDelayMs: 20, timeoutMs: 5_000, breakerThreshold: 1_000 } },
+        }),
+      }),
+      encryption: createEncryption({ secret: TEST_ENCRYPTION_SECRET, purpose: "fly-credential" }),
+    },
   });
   const queue = await startQueue({ url: database.url, logger, poolSize: 3 });
   const webhooks = createWebhooks({
@@ -61,6 +88,7 @@ export async function startTestServer(
     failureLimiter: services.limiters.webhookFailures,
     metrics,
     logger,
+    installations: services.github?.installationHandlers,
   });
   if (options.worker ?? true) await webhooks.startWorker();
   const auth = createAuth({
@@ -72,6 +100,7 @@ export async function startTestServer(
     audit: services.audit,
     organizations: services.organizations,
     logger,
+    github: githubClient && githubOAuthProvider({ client: githubClient, encryption: testEncryption }),
   });
   const app = createApp({
     publicUrl: url,
@@ -84,6 +113,7 @@ export async function startTestServer(
     auth,
     services,
     webhookRouter: webhooks.router,
+    githubSetupRouter: createGitHubSetupRouter({ auth, github: services.github, logger }),
   });
   server.on("request", app);
 

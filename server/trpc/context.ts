@@ -2,6 +2,8 @@ import { fromNodeHeaders } from "better-auth/node";
 import type { Request } from "express";
 import type { Auth, AuthSession } from "../auth/auth.ts";
 import type { AuditService } from "../audit/audit.service.ts";
+import type { FlyCredentialService } from "../fly/fly-credential.service.ts";
+import type { GitHubService } from "../github/github.service.ts";
 import type { OrganizationService } from "../organizations/organization.service.ts";
 import type { Limiters } from "../rate-limit/limiters.ts";
 
@@ -10,6 +12,10 @@ export type Services = {
   organizations: OrganizationService;
   audit: AuditService;
   limiters: Limiters;
+  /** Undefined only when no GitHub App is configured (some tests). */
+  github: GitHubService | undefined;
+  /** Undefined only when no Fly API URL is known (main.ts always has one: FLY_API_URL, the default or the emulator). */
+  flyCredentials: FlyCredentialService | undefined;
 };
 
 export type Context = {

@@ -1,10 +1,14 @@
 import { accountRouter } from "../account/account.router.ts";
+import { flyCredentialRouter } from "../fly/fly-credential.router.ts";
+import { githubRouter } from "../github/github.router.ts";
 import { organizationRouter } from "../organizations/organization.router.ts";
 import { createCallerFactory, router } from "./init.ts";
 
 export const appRouter = router({
   account: accountRouter,
   organization: organizationRouter,
+  github: githubRouter,
+  flyCredential: flyCredentialRouter,
 });
 
 export type AppRouter = typeof appRouter;

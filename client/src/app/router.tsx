@@ -1,7 +1,9 @@
 import { createBrowserRouter } from "react-router";
 import { SignInPage } from "../features/auth/sign-in-page.tsx";
 import { SignUpPage } from "../features/auth/sign-up-page.tsx";
+import { GitHubPage } from "../features/github/github-page.tsx";
 import { ProjectsPage } from "../features/projects/projects-page.tsx";
+import { SettingsPage } from "../features/settings/settings-page.tsx";
 import { AppShell } from "../features/shell/app-shell.tsx";
 import { NotFoundPage } from "../features/shell/not-found-page.tsx";
 
@@ -14,6 +16,8 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <ProjectsPage /> },
       { path: "projects", element: <ProjectsPage /> },
+      { path: "github", element: <GitHubPage /> },
+      { path: "settings", element: <SettingsPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -38,3 +38,10 @@ export function describeError(error: unknown): { message: string; requestId?: st
   }
   return { message: error instanceof Error ? error.message : "Something went wrong." };
 }
+
+/** The API's per-field validation messages (SPEC §6), to show next to the inputs they concern. */
+export function fieldErrorsOf(error: unknown): Record<string, string[]> {
+  if (!(error instanceof TRPCClientError)) return {};
+  const data = error.data as { fieldErrors?: Record<string, string[]> | null } | undefined;
+  return data?.fieldErrors ?? {};
+}

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import { Link, Navigate, useNavigate } from "react-router";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 import { FormError } from "../../components/form-error.tsx";
 import { authClient } from "../../lib/auth-client.ts";
 import { formText } from "../../lib/form.ts";
@@ -8,7 +8,12 @@ import { AuthLayout } from "./auth-layout.tsx";
 export function SignInPage() {
   const navigate = useNavigate();
   const session = authClient.useSession();
-  const [error, setError] = useState<string | null>(null);
+  const [searchParams] = useSearchParams();
+  // better-auth sends a failed GitHub sign-in back here with ?error=<code>.
+  const [error, setError] = useState<string | null>(() => {
+    const code = searchParams.get("error");
+    return code ? `Signing in with GitHub failed (${code.replaceAll("_", " ")}).` : null;
+  });
   const [pending, setPending] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -28,6 +33,17 @@ export function SignInPage() {
     // Refresh the session store before leaving, or the shell would still see "signed out".
     await session.refetch();
     await navigate("/");
+  }
+
+  async function signInWithGitHub() {
+    setError(null);
+    // Leaves for GitHub's authorize page; better-auth brings the browser back signed in.
+    const { error: failure } = await authClient.signIn.social({
+      provider: "github",
+      callbackURL: "/",
+      errorCallbackURL: "/sign-in",
+    });
+    if (failure) setError(failure.message ?? "Signing in with GitHub failed.");
   }
 
   if (session.data && !pending) return <Navigate to="/" replace />;
@@ -55,6 +71,10 @@ export function SignInPage() {
           {pending ? "Signing in…" : "Sign in"}
         </button>
       </form>
+      <p className="divider">or</p>
+      <button type="button" className="button" onClick={() => void signInWithGitHub()}>
+        Sign in with GitHub
+      </button>
     </AuthLayout>
   );
 }

@@ -71,6 +71,8 @@ function SignedInShell({
         ) : null}
         <nav aria-label="Main" className="main-nav">
           <NavLink to="/projects">Projects</NavLink>
+          <NavLink to="/github">GitHub</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="account">
           <span className="muted" title={user.email}>
