@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import * as z from "zod";
+import type { GitHubAppSettings } from "../github/github-settings.ts";
 import type { Logger } from "../observability/logger.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -15,17 +16,8 @@ const READY_TIMEOUT_MS = 30_000;
 const SANDBOX_APP_ID = 424242;
 const SANDBOX_APP_SLUG = "hangar-sandbox";
 
-export type SandboxGitHub = {
-  appId: number;
-  appSlug: string;
-  privateKeyPem: string;
-  webhookSecret: string;
-  clientId: string;
-  clientSecret: string;
-  apiUrl: string;
-  webUrl: string;
-  controlUrl: string;
-};
+/** The emulated App's settings, as Hangar's GitHub client takes them, plus the emulator's control page. */
+export type SandboxGitHub = GitHubAppSettings & { controlUrl: string };
 
 export type SandboxFly = { apiUrl: string; controlUrl: string; token: string };
 
