@@ -34,6 +34,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // A parent that starts us with --exit-with-stdin holds our stdin open; its end (even after a SIGKILL
+  // of the parent) means nobody is left to use the emulator.
+  if (process.argv.includes("--exit-with-stdin")) {
+    process.stdin.on("end", stop);
+    process.stdin.resume();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -58,10 +58,11 @@ function startEmulator(
   env: Record<string, string>,
   logger: Logger,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [entry], {
+  // The emulator exits when its stdin closes, so it never outlives Hangar, even after a SIGKILL.
+  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [entry, "--exit-with-stdin"], {
     cwd: ROOT,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
   const log = logger.child({ component: `${name}-emulator` });
   child.stderr?.on("data", (chunk: Buffer) => log.warn(chunk.toString().trim()));
