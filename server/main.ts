@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     const services = createServices({
       db,
       pool,
+      queue,
       limits: config.limits,
       ...(githubClient ? { github: { client: githubClient, encryption: githubEncryption, logger } } : {}),
       ...(flyApiUrl

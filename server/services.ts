@@ -16,12 +16,17 @@ import type { Logger } from "./observability/logger.ts";
 import { createOrganizationRepository } from "./organizations/organization.repository.ts";
 import { createOrganizationService } from "./organizations/organization.service.ts";
 import { createLimiters, type LimitSettings } from "./rate-limit/limiters.ts";
+import type { Queue } from "./queue/queue.ts";
 import type { Services } from "./trpc/context.ts";
+import { createWebhookInboxService } from "./webhooks/webhook-inbox.service.ts";
+import { createWebhookRepository } from "./webhooks/webhook.repository.ts";
 
 export function createServices(deps: {
   db: Database;
   pool: pg.Pool;
   limits: LimitSettings;
+  /** For jobs that services enqueue inside their own transactions (webhook replay). */
+  queue: Pick<Queue, "insertInTransaction">;
   /** The GitHub App's client and the encryption for users' GitHub tokens; absent when none is configured. */
   github?: { client: GitHubClient; encryption: Encryption; logger: Logger };
   /** The one Fly client and the encryption for Fly tokens (purpose "fly-credential"). */
@@ -53,5 +58,18 @@ export function createServices(deps: {
         audit,
       })
     : undefined;
-  return { audit, organizations, limiters: createLimiters(deps.pool, deps.limits), github, flyCredentials };
+  const webhookInbox = createWebhookInboxService({
+    db: deps.db,
+    repository: createWebhookRepository(deps.pool),
+    queue: deps.queue,
+    audit,
+  });
+  return {
+    audit,
+    organizations,
+    limiters: createLimiters(deps.pool, deps.limits),
+    github,
+    flyCredentials,
+    webhookInbox,
+  };
 }

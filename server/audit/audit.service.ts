@@ -18,7 +18,8 @@ export type AuditAction =
   | "github.repositories_changed"
   | "fly_credential.set"
   | "fly_credential.replace"
-  | "fly_credential.remove";
+  | "fly_credential.remove"
+  | "webhook.replay";
 
 export type AuditEvent = {
   action: AuditAction;

@@ -13,10 +13,17 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** A job and the correlation id every log line of its processing carries. */
 export type JobData = { correlationId: string; deliveryRowId?: string };
 
+/** Runs SQL on a connection that is inside the caller's transaction (a pg client, a Prisma transaction). */
+export type SqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+
+export function pgExecutor(client: pg.PoolClient): SqlExecutor {
+  return { executeSql: (text, values) => client.query(text, values) };
+}
+
 export type Queue = {
   boss: PgBoss;
-  /** Inserts jobs through `client`, which must be inside the transaction that created their rows. */
-  insertInTransaction(client: pg.PoolClient, name: QueueName, jobs: JobData[]): Promise<void>;
+  /** Inserts jobs through `executor`, which must be inside the transaction that created their rows. */
+  insertInTransaction(executor: SqlExecutor, name: QueueName, jobs: JobData[]): Promise<void>;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 };
 
@@ -51,12 +58,12 @@ export async function startQueue(options: {
 
   return {
     boss,
-    async insertInTransaction(client, name, jobs) {
+    async insertInTransaction(executor, name, jobs) {
       if (jobs.length === 0) return;
       await boss.insert(
         name,
         jobs.map((data) => ({ data })),
-        { db: { executeSql: (text: string, values?: unknown[]) => client.query(text, values) } },
+        { db: executor },
       );
     },
     async stop(stopOptions = {}) {

@@ -63,9 +63,11 @@ export async function startTestServer(
   const githubClient = options.github
     ? createGitHubClient({ settings: options.github, resilience: testResilience(), logger })
     : undefined;
+  const queue = await startQueue({ url: database.url, logger, poolSize: 3 });
   const services = createServices({
     db: database.db,
     pool: database.pool,
+    queue,
     limits: { ...TEST_LIMITS, ...options.limits },
     github: githubClient && { client: githubClient, encryption: testEncryption, logger },
     fly: {
@@ -79,7 +81,6 @@ export async function startTestServer(
       encryption: createEncryption({ secret: TEST_ENCRYPTION_SECRET, purpose: "fly-credential" }),
     },
   });
-  const queue = await startQueue({ url: database.url, logger, poolSize: 3 });
   const webhooks = createWebhooks({
     db: database.db,
     pool: database.pool,

@@ -21,6 +21,9 @@ const ACCESS: Record<string, Access> = {
   "flyCredential.get": "viewer",
   "flyCredential.set": "admin",
   "flyCredential.remove": "admin",
+  "webhookDelivery.list": "viewer",
+  "webhookDelivery.byId": "viewer",
+  "webhookDelivery.replay": "member",
 };
 
 type Actor = "anonymous" | "outsider" | Role;

@@ -6,6 +6,7 @@ import type { FlyCredentialService } from "../fly/fly-credential.service.ts";
 import type { GitHubService } from "../github/github.service.ts";
 import type { OrganizationService } from "../organizations/organization.service.ts";
 import type { Limiters } from "../rate-limit/limiters.ts";
+import type { WebhookInboxService } from "../webhooks/webhook-inbox.service.ts";
 
 /** Everything procedures may use, built once at start-up (tests hand in their own). */
 export type Services = {
@@ -16,6 +17,7 @@ export type Services = {
   github: GitHubService | undefined;
   /** Undefined only when no Fly API URL is known (main.ts always has one: FLY_API_URL, the default or the emulator). */
   flyCredentials: FlyCredentialService | undefined;
+  webhookInbox: WebhookInboxService;
 };
 
 export type Context = {

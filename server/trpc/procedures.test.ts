@@ -134,8 +134,18 @@ describe("procedures", () => {
     const session = await sessionFor(server, user.cookie);
     // Two service sets stand in for two Hangar instances: they share the counter through PostgreSQL.
     const limits = { ...TEST_LIMITS, apiRequestsPerMinute: 3 };
-    const instanceA = createServices({ db: server.database.db, pool: server.database.pool, limits });
-    const instanceB = createServices({ db: server.database.db, pool: server.database.pool, limits });
+    const instanceA = createServices({
+      db: server.database.db,
+      pool: server.database.pool,
+      queue: server.queue,
+      limits,
+    });
+    const instanceB = createServices({
+      db: server.database.db,
+      pool: server.database.pool,
+      queue: server.queue,
+      limits,
+    });
     const callerA = createCaller(createContextInner({ services: instanceA, session }));
     const callerB = createCaller(createContextInner({ services: instanceB, session }));
     await callerA.account.me();

@@ -2,6 +2,7 @@ import { accountRouter } from "../account/account.router.ts";
 import { flyCredentialRouter } from "../fly/fly-credential.router.ts";
 import { githubRouter } from "../github/github.router.ts";
 import { organizationRouter } from "../organizations/organization.router.ts";
+import { webhookInboxRouter } from "../webhooks/webhook-inbox.router.ts";
 import { createCallerFactory, router } from "./init.ts";
 
 export const appRouter = router({
@@ -9,6 +10,7 @@ export const appRouter = router({
   organization: organizationRouter,
   github: githubRouter,
   flyCredential: flyCredentialRouter,
+  webhookDelivery: webhookInboxRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,7 +2,7 @@
 // together in the next transaction. Every caller still gets its answer only after its row and job are
 // committed; under load many deliveries share one fsync instead of queueing behind each other.
 import type { Queue } from "../queue/queue.ts";
-import { QUEUES } from "../queue/queue.ts";
+import { QUEUES, pgExecutor } from "../queue/queue.ts";
 import type { IncomingDelivery, StoreResult, WebhookRepository } from "./webhook.repository.ts";
 
 type Pending = {
@@ -28,7 +28,7 @@ export function createDeliveryWriter(deps: {
   const writeBatch = (deliveries: IncomingDelivery[]) =>
     deps.repository.storeBatch(deliveries, (client, stored) =>
       deps.queue.insertInTransaction(
-        client,
+        pgExecutor(client),
         QUEUES.webhookProcess,
         stored.map((row) => ({ correlationId: row.deliveryId, deliveryRowId: row.id })),
       ),

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { DbClient } from "../db/prisma.ts";
+import type { SqlExecutor } from "../queue/queue.ts";
 import type { Prisma } from "../db/generated/client.ts";
 
 export type IncomingDelivery = {
@@ -157,6 +158,61 @@ export function createWebhookRepository(pool: pg.Pool) {
       await db.$executeRaw`
         UPDATE webhook_delivery SET status = ${outcome.status}, reason = ${outcome.reason}, "processedAt" = now()
         WHERE id = ${id}::uuid`;
+    },
+
+    /** Deliveries of the organisation's GitHub installations, newest first. */
+    async listForOrganization(
+      db: DbClient,
+      organizationId: string,
+      filter: { status?: string; event?: string; cursor?: string; limit: number },
+    ) {
+      const installations = await db.gitHubInstallation.findMany({
+        where: { organizationId },
+        select: { id: true },
+      });
+      return db.webhookDelivery.findMany({
+        where: {
+          installationId: { in: installations.map((installation) => installation.id) },
+          ...(filter.status ? { status: filter.status } : {}),
+          ...(filter.event ? { event: filter.event } : {}),
+        },
+        orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
+        take: filter.limit,
+        ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+        select: deliverySelect,
+      });
+    },
+
+    /** One delivery with its headers and payload, if it belongs to one of the organisation's installations. */
+    async findForOrganization(db: DbClient, organizationId: string, id: string) {
+      const delivery = await db.webhookDelivery.findUnique({
+        where: { id },
+        select: { ...deliverySelect, headers: true, payload: true, payloadBytes: true },
+      });
+      if (delivery?.installationId === null || delivery?.installationId === undefined) return null;
+      const installation = await db.gitHubInstallation.findFirst({
+        where: { id: delivery.installationId, organizationId },
+        select: { id: true },
+      });
+      return installation ? delivery : null;
+    },
+
+    /** Puts a delivery with an outcome back to "received"; false when it has none yet. */
+    async reopenForReplay(db: DbClient, id: string): Promise<boolean> {
+      const reopened = await db.webhookDelivery.updateMany({
+        where: { id, status: { not: "received" } },
+        data: { status: "received", reason: null, processedAt: null },
+      });
+      return reopened.count === 1;
+    },
+
+    /** Lets the queue insert jobs inside a Prisma transaction. */
+    executorFor(db: DbClient): SqlExecutor {
+      return {
+        executeSql: async (text, values = []) => ({
+          rows: await db.$queryRawUnsafe<unknown[]>(text, ...values),
+        }),
+      };
     },
 
     async findByDeliveryId(db: DbClient, deliveryId: string) {
