@@ -29,4 +29,14 @@ test("sign in with GitHub, connect the installation and see its repositories", a
   const installation = page.getByRole("article", { name: /acme/ });
   await expect(installation.getByRole("row", { name: /acme\/web\s+Private\s+Admin/ })).toBeVisible();
   await expect(installation.getByRole("row", { name: /acme\/api\s+Private\s+Write/ })).toBeVisible();
+
+  // A push now travels GitHub → signed webhook → durable queue → worker, and the inbox says what it meant.
+  const push = await request.post(`${sandbox.github.controlUrl}/repos/acme/web/push`, {
+    data: { branch: "main", message: "Update the landing page" },
+  });
+  expect(push.ok()).toBe(true);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Webhooks" }).click();
+  await expect(
+    page.getByRole("row", { name: /push.*acme\/web.*ignored.*no project tracks acme\/web@main/ }),
+  ).toBeVisible({ timeout: 15_000 });
 });

@@ -6,6 +6,7 @@ import { ProjectsPage } from "../features/projects/projects-page.tsx";
 import { SettingsPage } from "../features/settings/settings-page.tsx";
 import { AppShell } from "../features/shell/app-shell.tsx";
 import { NotFoundPage } from "../features/shell/not-found-page.tsx";
+import { WebhooksPage } from "../features/webhooks/webhooks-page.tsx";
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -18,6 +19,7 @@ export const router = createBrowserRouter([
       { path: "projects", element: <ProjectsPage /> },
       { path: "github", element: <GitHubPage /> },
       { path: "settings", element: <SettingsPage /> },
+      { path: "webhooks", element: <WebhooksPage /> },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -72,6 +72,7 @@ function SignedInShell({
         <nav aria-label="Main" className="main-nav">
           <NavLink to="/projects">Projects</NavLink>
           <NavLink to="/github">GitHub</NavLink>
+          <NavLink to="/webhooks">Webhooks</NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div className="account">
