@@ -1,25 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import {
-  IMAGE,
-  ORG,
-  prepareApp,
-  startTestEmulator,
-  type MachineBody,
-  type StateDump,
-  type TestEmulator,
-} from "./test-support.ts";
+import { describe, expect, test } from "vitest";
+import { IMAGE, ORG, prepareApp, useTestEmulator, type MachineBody, type StateDump } from "./test-support.ts";
 
-let emulator: TestEmulator;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-});
+const emulator = useTestEmulator();
 
 const INVALID_NAME = {
   error: "Validation failed: Name under 63 chars using numbers, lowercase letters and dashes",

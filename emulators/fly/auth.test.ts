@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { ORG, prepareApp, startTestEmulator, TOKEN, type TestEmulator } from "./test-support.ts";
+import { describe, expect, test } from "vitest";
+import { ORG, prepareApp, useTestEmulator, TOKEN } from "./test-support.ts";
 
-let emulator: TestEmulator;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-  await prepareApp(emulator, "auth-app");
+const emulator = useTestEmulator(async (started) => {
+  await prepareApp(started, "auth-app");
 });
 
 describe("authentication", () => {

@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   IMAGE,
   ORG,
   prepareApp,
-  startTestEmulator,
+  useTestEmulator,
   TOKEN,
   type MachineBody,
   type StateDump,
-  type TestEmulator,
 } from "./test-support.ts";
 
-let emulator: TestEmulator;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-});
+const emulator = useTestEmulator();
 
 async function page(path: string): Promise<{ status: number; html: string }> {
   const response = await fetch(`${emulator.url}${path}`);

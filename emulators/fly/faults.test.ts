@@ -1,25 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import {
-  IMAGE,
-  prepareApp,
-  startTestEmulator,
-  TOKEN,
-  type StateDump,
-  type TestEmulator,
-} from "./test-support.ts";
+import { describe, expect, test } from "vitest";
+import { IMAGE, prepareApp, useTestEmulator, TOKEN, type StateDump } from "./test-support.ts";
 
 const APP = "faults-app";
-let emulator: TestEmulator;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-  await prepareApp(emulator, APP);
+const emulator = useTestEmulator(async (started) => {
+  await prepareApp(started, APP);
 });
 
 type RequestLog = { requests: { path: string; status: number | null; fault: string | null }[] };

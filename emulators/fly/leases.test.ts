@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   IMAGE,
   NEXT_IMAGE,
   ORG,
   prepareApp,
-  startTestEmulator,
+  useTestEmulator,
   type ErrorBody,
   type LeaseBody,
   type MachineBody,
@@ -17,20 +17,11 @@ const NONCE_HEADER = "fly-machine-lease-nonce";
 const CONFLICT =
   /^aborted: machine ID [0-9a-f]{14} lease currently held by [0-9a-f-]{36}@tokens\.fly\.io, expires at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
-let emulator: TestEmulator;
 let machine: MachineBody;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-  await prepareApp(emulator, APP);
-  machine = (await emulator.api<MachineBody>("POST", BASE, { body: { config: { image: IMAGE } } })).body;
-  await emulator.api("GET", `${BASE}/${machine.id}/wait?state=started`);
+const emulator = useTestEmulator(async (started) => {
+  await prepareApp(started, APP);
+  machine = (await started.api<MachineBody>("POST", BASE, { body: { config: { image: IMAGE } } })).body;
+  await started.api("GET", `${BASE}/${machine.id}/wait?state=started`);
 });
 
 const lease = (options: Parameters<TestEmulator["api"]>[2] = {}) =>

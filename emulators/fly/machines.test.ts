@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   eventually,
   IMAGE,
   NEXT_IMAGE,
   prepareApp,
-  startTestEmulator,
+  useTestEmulator,
   type MachineBody,
   type StateDump,
-  type TestEmulator,
 } from "./test-support.ts";
 
 const APP = "machines-app";
 const BASE = `/v1/apps/${APP}/machines`;
-let emulator: TestEmulator;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-  await prepareApp(emulator, APP);
+const emulator = useTestEmulator(async (started) => {
+  await prepareApp(started, APP);
 });
 
 async function create(body: Record<string, unknown> = {}): Promise<MachineBody> {

@@ -1,25 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import {
-  IMAGE,
-  prepareApp,
-  startTestEmulator,
-  type MachineBody,
-  type StateDump,
-  type TestEmulator,
-} from "./test-support.ts";
+import { describe, expect, test } from "vitest";
+import { IMAGE, prepareApp, useTestEmulator, type MachineBody, type StateDump } from "./test-support.ts";
 
 const APP = "secrets-app";
-let emulator: TestEmulator;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control("POST", "/reset");
-  await prepareApp(emulator, APP);
+const emulator = useTestEmulator(async (started) => {
+  await prepareApp(started, APP);
 });
 
 type UpdateResponse = {

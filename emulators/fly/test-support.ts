@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { startFlyEmulator, type FlyEmulator } from "./server.ts";
 
 export const ORG = "personal";
@@ -171,4 +172,37 @@ export async function prepareApp(emulator: TestEmulator, name: string): Promise<
   const created = await emulator.api("POST", "/v1/apps", { body: { name, org_slug: ORG } });
   if (created.status !== 201)
     throw new Error(`could not create app ${name}: ${JSON.stringify(created.body)}`);
+}
+
+/**
+ * One emulator for the test file: started before its tests, reset (then `prepare`d) before each, closed
+ * after. The returned object forwards to it, so tests read `emulator.api(...)` as before.
+ */
+export function useTestEmulator(prepare?: (emulator: TestEmulator) => Promise<void>): TestEmulator {
+  let current: TestEmulator | undefined;
+  const started = (): TestEmulator => {
+    if (!current) throw new Error("the emulator is started in beforeAll");
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(async () => {
+    await started().control("POST", "/reset");
+    await prepare?.(started());
+  });
+  return {
+    get url() {
+      return started().url;
+    },
+    close: () => started().close(),
+    api: <Body = JsonRecord>(method: string, path: string, options?: RequestOptions) =>
+      started().api<Body>(method, path, options),
+    control: <Body = JsonRecord>(method: string, path: string, body?: unknown) =>
+      started().control<Body>(method, path, body),
+    observe: (observer) => started().observe(observer),
+  };
 }
