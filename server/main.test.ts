@@ -1,48 +1,22 @@
 // The real entry point as `npm start` runs it: boots on an embedded database, survives a restart with
 // its data, refuses a second instance on the same data directory, and stops cleanly on SIGTERM.
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findFreePort } from "./db/embedded-postgres.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
-
-type Started = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
-
-function startHangar(env: Record<string, string>): Started {
-  const child = spawn(TSX, ["server/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForReady(url: string, started: Started): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (started.child.exitCode !== null) throw new Error(`Hangar exited early:\n${started.output()}`);
-    const ready = await fetch(`${url}/readyz`)
-      .then((response) => response.ok)
-      .catch(() => false);
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Hangar did not become ready:\n${started.output()}`);
-}
+import {
+  type HangarProcess,
+  startHangarProcess as startHangar,
+  waitForReady,
+} from "./test/hangar-process.ts";
 
 describe("npm start (server/main.ts)", { timeout: 120_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-main-"));
   fs.chmodSync(dataDir, 0o777);
-  const running: Started[] = [];
+  const running: HangarProcess[] = [];
   afterAll(() => {
-    for (const started of running) if (started.child.exitCode === null) started.child.kill("SIGKILL");
+    for (const started of running) started.signalGroup("SIGKILL");
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,5 @@
 // SIGKILL the real server while deliveries are arriving, restart it, and check that every delivery it
 // acknowledged was stored and processed exactly once (SPEC §8).
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -9,53 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findFreePort } from "../db/embedded-postgres.ts";
 import { createTestDatabase, type TestDatabase } from "../test/database.ts";
 import { TEST_WEBHOOK_SECRET } from "../test/harness.ts";
+import { type HangarProcess, startHangarProcess, waitForReady } from "../test/hangar-process.ts";
 import { signPayload } from "./signature.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const DELIVERIES = 400;
-
-function startServer(env: Record<string, string>): ChildProcess {
-  return spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["server/main.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-    // Its own process group, so a SIGKILL reaches the node process tsx starts, not only tsx.
-    detached: true,
-  });
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid && child.exitCode === null) process.kill(-child.pid, signal);
-}
-
-async function waitForReady(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (
-      await fetch(`${url}/readyz`)
-        .then((response) => response.ok)
-        .catch(() => false)
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("server did not become ready");
-}
 
 describe("crash recovery", { timeout: 120_000 }, () => {
   let database: TestDatabase;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-crash-"));
-  const children: ChildProcess[] = [];
+  const children: HangarProcess[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
   });
   afterAll(async () => {
-    for (const child of children) {
-      try {
-        killGroup(child, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    for (const child of children) child.signalGroup("SIGKILL");
     await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -70,9 +36,9 @@ describe("crash recovery", { timeout: 120_000 }, () => {
       HANGAR_DATA_DIR: dataDir,
       GITHUB_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     };
-    const first = startServer(env);
+    const first = startHangarProcess({ ...env, LOG_LEVEL: "warn" });
     children.push(first);
-    await waitForReady(url);
+    await waitForReady(url, first);
 
     const acknowledged: string[] = [];
     let sent = 0;
@@ -99,14 +65,14 @@ describe("crash recovery", { timeout: 120_000 }, () => {
     });
     // Kill the server without warning once it has acknowledged a good share of the load.
     while (acknowledged.length < DELIVERIES / 4) await new Promise((resolve) => setTimeout(resolve, 5));
-    killGroup(first, "SIGKILL");
+    first.signalGroup("SIGKILL");
     await Promise.all(senders);
     expect(acknowledged.length).toBeGreaterThan(0);
     expect(acknowledged.length).toBeLessThan(DELIVERIES);
 
-    const second = startServer(env);
+    const second = startHangarProcess({ ...env, LOG_LEVEL: "warn" });
     children.push(second);
-    await waitForReady(url);
+    await waitForReady(url, second);
 
     const pending = async () =>
       (
@@ -132,6 +98,6 @@ describe("crash recovery", { timeout: 120_000 }, () => {
       [acknowledged],
     );
     expect(jobs.rows).toEqual([]);
-    killGroup(second, "SIGTERM");
+    second.signalGroup("SIGTERM");
   });
 });
