@@ -5,15 +5,9 @@ import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContextInner } from "../trpc/context.ts";
 import { createCaller } from "../trpc/router.ts";
-import {
-  TEST_WEBHOOK_SECRET,
-  sessionFor,
-  signUp,
-  startTestServer,
-  type TestServer,
-} from "../test/harness.ts";
+import { sessionFor, signUp, startTestServer, type TestServer } from "../test/harness.ts";
 import { webhookExamples } from "../test/webhook-examples.ts";
-import { signPayload } from "./signature.ts";
+import { sendWebhook, waitForOutcome } from "../test/webhooks.ts";
 
 const INSTALLATION_ID = 987_654n;
 
@@ -24,25 +18,9 @@ describe("webhook inbox", () => {
   let outsider: ReturnType<typeof createCaller>;
 
   async function deliver(event: string, payload: object): Promise<string> {
-    const body = JSON.stringify(payload);
-    const deliveryId = randomUUID();
-    const response = await fetch(`${server.url}/api/webhooks/github`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": event,
-        "x-github-delivery": deliveryId,
-        "x-hub-signature-256": signPayload(TEST_WEBHOOK_SECRET, body),
-      },
-      body,
-    });
-    expect(response.status).toBe(202);
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const delivery = await server.webhooks.repository.findByDeliveryId(server.database.db, deliveryId);
-      if (delivery && delivery.status !== "received") return delivery.id;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error("never processed");
+    const sent = await sendWebhook(server, { event, body: JSON.stringify(payload) });
+    expect(sent.status).toBe(202);
+    return (await waitForOutcome(server, sent.deliveryId)).id;
   }
 
   beforeAll(async () => {

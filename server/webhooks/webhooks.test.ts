@@ -3,58 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_WEBHOOK_SECRET, startTestServer, type TestServer } from "../test/harness.ts";
+import { sendWebhook, waitForOutcome } from "../test/webhooks.ts";
 import { webhookExamples } from "../test/webhook-examples.ts";
 import { signPayload } from "./signature.ts";
-
-type Sent = { status: number; body: Record<string, unknown>; headers: Headers };
-
-async function send(
-  server: TestServer,
-  options: {
-    event?: string;
-    deliveryId?: string;
-    body?: string | Buffer;
-    secret?: string;
-    signature?: string | null;
-    ip?: string;
-    headers?: Record<string, string>;
-  } = {},
-): Promise<Sent & { deliveryId: string }> {
-  const deliveryId = options.deliveryId ?? randomUUID();
-  const body = options.body ?? JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "user-agent": "GitHub-Hookshot/test",
-    "x-github-event": options.event ?? "ping",
-    "x-github-delivery": deliveryId,
-    ...options.headers,
-  };
-  if (options.signature !== null) {
-    headers["x-hub-signature-256"] =
-      options.signature ?? signPayload(options.secret ?? TEST_WEBHOOK_SECRET, body);
-  }
-  const response = await fetch(`${server.url}/api/webhooks/github`, {
-    method: "POST",
-    headers,
-    body: typeof body === "string" ? body : new Uint8Array(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    headers: response.headers,
-    deliveryId,
-  };
-}
-
-async function waitForOutcome(server: TestServer, deliveryId: string) {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const delivery = await server.webhooks.repository.findByDeliveryId(server.database.db, deliveryId);
-    if (delivery && delivery.status !== "received") return delivery;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`delivery ${deliveryId} was never processed`);
-}
 
 describe("POST /api/webhooks/github", () => {
   let server: TestServer;
@@ -64,7 +15,7 @@ describe("POST /api/webhooks/github", () => {
   afterAll(() => server.close());
 
   it("stores a signed delivery, answers 202 with its id, and processes it", async () => {
-    const sent = await send(server);
+    const sent = await sendWebhook(server);
     expect(sent.status).toBe(202);
     expect(sent.body).toEqual({ deliveryId: sent.deliveryId });
     const delivery = await waitForOutcome(server, sent.deliveryId);
@@ -79,8 +30,8 @@ describe("POST /api/webhooks/github", () => {
 
   it("answers a repeated delivery id with 200 duplicate and processes it once", async () => {
     const deliveryId = randomUUID();
-    const first = await send(server, { deliveryId });
-    const second = await send(server, { deliveryId });
+    const first = await sendWebhook(server, { deliveryId });
+    const second = await sendWebhook(server, { deliveryId });
     expect(first.status).toBe(202);
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ duplicate: true, deliveryId });
@@ -91,7 +42,7 @@ describe("POST /api/webhooks/github", () => {
 
   it("processes a delivery once even when both copies arrive at the same moment", async () => {
     const deliveryId = randomUUID();
-    const results = await Promise.all(Array.from({ length: 8 }, () => send(server, { deliveryId })));
+    const results = await Promise.all(Array.from({ length: 8 }, () => sendWebhook(server, { deliveryId })));
     expect(results.filter((result) => result.status === 202)).toHaveLength(1);
     expect(results.filter((result) => result.status === 200)).toHaveLength(7);
     const delivery = await waitForOutcome(server, deliveryId);
@@ -105,18 +56,18 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("rejects missing or malformed headers with 400", async () => {
-    expect((await send(server, { headers: { "x-github-event": "" } })).status).toBe(400);
-    expect((await send(server, { headers: { "x-github-event": "Push Event" } })).status).toBe(400);
-    expect((await send(server, { deliveryId: "" })).status).toBe(400);
-    expect((await send(server, { deliveryId: "not a delivery id!" })).status).toBe(400);
-    expect((await send(server, { signature: null })).status).toBe(400);
-    const malformed = await send(server, { signature: "sha1=abcdef" });
+    expect((await sendWebhook(server, { headers: { "x-github-event": "" } })).status).toBe(400);
+    expect((await sendWebhook(server, { headers: { "x-github-event": "Push Event" } })).status).toBe(400);
+    expect((await sendWebhook(server, { deliveryId: "" })).status).toBe(400);
+    expect((await sendWebhook(server, { deliveryId: "not a delivery id!" })).status).toBe(400);
+    expect((await sendWebhook(server, { signature: null })).status).toBe(400);
+    const malformed = await sendWebhook(server, { signature: "sha1=abcdef" });
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ code: "BAD_REQUEST", requestId: expect.any(String) });
   });
 
   it("rejects a wrong signature with 401 and records the rejection, not a delivery", async () => {
-    const sent = await send(server, { secret: "some-other-secret-value" });
+    const sent = await sendWebhook(server, { secret: "some-other-secret-value" });
     expect(sent.status).toBe(401);
     expect(sent.body).toMatchObject({ code: "UNAUTHORIZED", message: "Signature invalid." });
     expect(await server.webhooks.repository.findByDeliveryId(server.database.db, sent.deliveryId)).toBeNull();
@@ -125,32 +76,32 @@ describe("POST /api/webhooks/github", () => {
     });
     expect(rejection).toMatchObject({ status: 401, reason: "Signature invalid." });
     // A forged request cannot claim the id: the genuine delivery with the same id is still accepted.
-    expect((await send(server, { deliveryId: sent.deliveryId })).status).toBe(202);
+    expect((await sendWebhook(server, { deliveryId: sent.deliveryId })).status).toBe(202);
   });
 
   it("signature is checked over the exact bytes", async () => {
     const body = JSON.stringify({ zen: "x", hook_id: 2 });
     const signature = signPayload(TEST_WEBHOOK_SECRET, body);
     const reformatted = JSON.stringify(JSON.parse(body), null, 2);
-    expect((await send(server, { body: reformatted, signature })).status).toBe(401);
+    expect((await sendWebhook(server, { body: reformatted, signature })).status).toBe(401);
   });
 
   it("refuses bodies over 5 MB with 413", async () => {
     const body = Buffer.alloc(5 * 1024 * 1024 + 1, 0x20);
-    const sent = await send(server, { body, signature: "sha256=" + "0".repeat(64) });
+    const sent = await sendWebhook(server, { body, signature: "sha256=" + "0".repeat(64) });
     expect(sent.status).toBe(413);
     expect(sent.body).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
   });
 
   it("accepts a large but valid payload just under the limit", async () => {
     const payload = { zen: "big", hook_id: 3, padding: "x".repeat(4 * 1024 * 1024) };
-    const sent = await send(server, { body: JSON.stringify(payload) });
+    const sent = await sendWebhook(server, { body: JSON.stringify(payload) });
     expect(sent.status).toBe(202);
     expect((await waitForOutcome(server, sent.deliveryId)).status).toBe("processed");
   });
 
   it("records events outside the whitelist as ignored without queueing them", async () => {
-    const sent = await send(server, { event: "issues", body: JSON.stringify({ action: "opened" }) });
+    const sent = await sendWebhook(server, { event: "issues", body: JSON.stringify({ action: "opened" }) });
     expect(sent.status).toBe(202);
     const delivery = await server.webhooks.repository.findByDeliveryId(server.database.db, sent.deliveryId);
     expect(delivery).toMatchObject({
@@ -161,13 +112,13 @@ describe("POST /api/webhooks/github", () => {
   });
 
   it("a signed body that is not JSON is a structured 400, never a 500", async () => {
-    const sent = await send(server, { body: "{not json" });
+    const sent = await sendWebhook(server, { body: "{not json" });
     expect(sent.status).toBe(400);
     expect(sent.body).toMatchObject({ code: "BAD_REQUEST", reason: "INVALID_PAYLOAD" });
   });
 
   it("records a payload that fails its schema as failed, with the reason", async () => {
-    const sent = await send(server, {
+    const sent = await sendWebhook(server, {
       event: "push",
       body: JSON.stringify({ ref: "refs/heads/main", after: "nope" }),
     });
@@ -180,7 +131,7 @@ describe("POST /api/webhooks/github", () => {
   it("handles every real example payload of every handled event", async () => {
     for (const event of ["push", "pull_request", "installation", "installation_repositories", "ping"]) {
       for (const example of webhookExamples(event)) {
-        const sent = await send(server, { event, body: JSON.stringify(example) });
+        const sent = await sendWebhook(server, { event, body: JSON.stringify(example) });
         expect(sent.status, `${event} example`).toBe(202);
         const delivery = await waitForOutcome(server, sent.deliveryId);
         expect(delivery.status, `${event}: ${delivery.reason}`).not.toBe("failed");
@@ -196,7 +147,7 @@ describe("POST /api/webhooks/github", () => {
       (
         await waitForOutcome(
           server,
-          (await send(server, { event: "push", body: JSON.stringify(payload) })).deliveryId,
+          (await sendWebhook(server, { event: "push", body: JSON.stringify(payload) })).deliveryId,
         )
       ).reason;
     expect(await outcome({ ...base, deleted: true })).toBe("ignored: branch main was deleted");
@@ -213,7 +164,7 @@ describe("POST /api/webhooks/github", () => {
   it("strips control characters from payload strings before they reach the inbox", async () => {
     const [example] = webhookExamples("push");
     const payload = { ...example, ref: "refs/heads/evil\u001b[31mbranch\u0007", deleted: true };
-    const sent = await send(server, { event: "push", body: JSON.stringify(payload) });
+    const sent = await sendWebhook(server, { event: "push", body: JSON.stringify(payload) });
     const delivery = await waitForOutcome(server, sent.deliveryId);
     expect([...(delivery.reason ?? "")].every((char) => char >= " ")).toBe(true);
     expect(delivery.reason).toContain("evil");
@@ -229,14 +180,14 @@ describe("per-IP limit on failed webhook requests", () => {
 
   it("answers the 31st bad request in a minute with 429, while a valid delivery still passes", async () => {
     for (let attempt = 0; attempt < 30; attempt++) {
-      expect((await send(server, { secret: "wrong-secret-value-0000" })).status).toBe(401);
+      expect((await sendWebhook(server, { secret: "wrong-secret-value-0000" })).status).toBe(401);
     }
-    const limited = await send(server, { secret: "wrong-secret-value-0000" });
+    const limited = await sendWebhook(server, { secret: "wrong-secret-value-0000" });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.body).toMatchObject({ code: "TOO_MANY_REQUESTS" });
-    expect((await send(server, { headers: { "x-github-event": "" } })).status).toBe(429);
-    expect((await send(server)).status).toBe(202);
+    expect((await sendWebhook(server, { headers: { "x-github-event": "" } })).status).toBe(429);
+    expect((await sendWebhook(server)).status).toBe(202);
   });
 });
 
@@ -250,11 +201,11 @@ describe("webhook secret rotation", () => {
   afterAll(() => server.close());
 
   it("accepts deliveries signed with the current or the previous secret, and nothing else", async () => {
-    const withNew = await send(server, { secret: "the-new-secret-0123456789" });
-    const withOld = await send(server, { secret: TEST_WEBHOOK_SECRET });
+    const withNew = await sendWebhook(server, { secret: "the-new-secret-0123456789" });
+    const withOld = await sendWebhook(server, { secret: TEST_WEBHOOK_SECRET });
     expect(withNew.status).toBe(202);
     expect(withOld.status).toBe(202);
-    expect((await send(server, { secret: "neither-of-the-two-000" })).status).toBe(401);
+    expect((await sendWebhook(server, { secret: "neither-of-the-two-000" })).status).toBe(401);
     expect((await waitForOutcome(server, withOld.deliveryId)).signedWith).toBe("previous");
   });
 });
