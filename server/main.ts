@@ -107,6 +107,8 @@ async function main(): Promise<void> {
       pool,
       queue,
       limits: config.limits,
+      logger,
+      environmentEncryption: encryptionFor("environment-variable"),
       ...(githubClient ? { github: { client: githubClient, encryption: githubEncryption, logger } } : {}),
       ...(flyApiUrl
         ? {

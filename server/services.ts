@@ -15,6 +15,10 @@ import type { Encryption } from "./crypto/encryption.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createOrganizationRepository } from "./organizations/organization.repository.ts";
 import { createOrganizationService } from "./organizations/organization.service.ts";
+import { createEnvironmentVariableRepository } from "./projects/environment-variable.repository.ts";
+import { createEnvironmentVariableService } from "./projects/environment-variable.service.ts";
+import { createProjectRepository } from "./projects/project.repository.ts";
+import { createProjectService } from "./projects/project.service.ts";
 import { createLimiters, type LimitSettings } from "./rate-limit/limiters.ts";
 import type { Queue } from "./queue/queue.ts";
 import type { Services } from "./trpc/context.ts";
@@ -25,6 +29,9 @@ export function createServices(deps: {
   db: Database;
   pool: pg.Pool;
   limits: LimitSettings;
+  logger: Logger;
+  /** Seals environment variable values (purpose "environment-variable"). */
+  environmentEncryption: Encryption;
   /** For jobs that services enqueue inside their own transactions (webhook replay). */
   queue: Pick<Queue, "insertInTransaction">;
   /** The GitHub App's client and the encryption for users' GitHub tokens; absent when none is configured. */
@@ -64,6 +71,22 @@ export function createServices(deps: {
     queue: deps.queue,
     audit,
   });
+  const projectRepository = createProjectRepository();
+  const projects = createProjectService({
+    db: deps.db,
+    repository: projectRepository,
+    github,
+    flyCredentials,
+    audit,
+    logger: deps.logger,
+  });
+  const environmentVariables = createEnvironmentVariableService({
+    db: deps.db,
+    repository: createEnvironmentVariableRepository(),
+    projects: projectRepository,
+    encryption: deps.environmentEncryption,
+    audit,
+  });
   return {
     audit,
     organizations,
@@ -71,5 +94,7 @@ export function createServices(deps: {
     github,
     flyCredentials,
     webhookInbox,
+    projects,
+    environmentVariables,
   };
 }

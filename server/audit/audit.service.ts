@@ -19,7 +19,15 @@ export type AuditAction =
   | "fly_credential.set"
   | "fly_credential.replace"
   | "fly_credential.remove"
-  | "webhook.replay";
+  | "webhook.replay"
+  | "project.create"
+  | "project.update"
+  | "project.delete"
+  | "environment_variable.create"
+  | "environment_variable.update"
+  | "environment_variable.delete"
+  | "environment_variable.reveal"
+  | "environment_variable.bulk_apply";
 
 export type AuditEvent = {
   action: AuditAction;

@@ -1,13 +1,12 @@
 // Parses a pasted .env file into variables, with a report line for every line that is not one, and
 // compares the result with what a project has, so the dashboard can show what a paste would add,
 // change and remove before anything is applied (SPEC §5.4).
-import { environmentVariableKeySchema } from "./project.schema.ts";
+import { MAX_ENVIRONMENT_VALUE_BYTES, environmentVariableKeySchema } from "./project.schema.ts";
 
 export type ParsedVariable = { key: string; value: string; line: number };
 export type InvalidLine = { line: number; reason: string };
 export type ParsedEnvFile = { variables: ParsedVariable[]; invalid: InvalidLine[]; duplicates: string[] };
 
-const MAX_VALUE_BYTES = 64 * 1024;
 const ASSIGNMENT = /^(?:export\s+)?([^=\s]+)\s*=\s?(.*)$/s;
 const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
 
@@ -77,7 +76,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
       });
       continue;
     }
-    if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
+    if (Buffer.byteLength(value) > MAX_ENVIRONMENT_VALUE_BYTES) {
       invalid.push({ line: lineNumber, reason: `${key}: values are limited to 64 KB` });
       continue;
     }

@@ -1,6 +1,8 @@
 // Shared with the client: the rules for every project field (SPEC §5.3, §5.4), one message per rule, so
-// the form and the API say the same thing. Imports only zod.
+// the form and the API say the same thing. Imports only zod and other schema files.
 import * as z from "zod";
+import { repositoryFullNameSchema } from "../github/github.schema.ts";
+import { organizationIdInput } from "../organizations/organization.schema.ts";
 
 /** Lowercase letters, digits and dashes, not starting or ending with a dash (Fly's rule; "under 63 chars"). */
 export const flyAppNameSchema = z
@@ -70,3 +72,84 @@ export const environmentVariableKeySchema = z
 
 /** Fly region codes are three lowercase letters; the service checks the code against Fly's own list. */
 export const regionCodeSchema = z.string().regex(/^[a-z]{3}$/, "Choose a region");
+
+export const ENVIRONMENTS = ["production", "preview"] as const;
+export const environmentSchema = z.enum(ENVIRONMENTS);
+export type Environment = z.infer<typeof environmentSchema>;
+
+/** 64 KB: Fly's own limit per secret is larger, but nothing sensible needs more in an env var. */
+export const MAX_ENVIRONMENT_VALUE_BYTES = 64 * 1024;
+
+export const environmentVariableValueSchema = z
+  .string()
+  .refine(
+    (value) => new TextEncoder().encode(value).length <= MAX_ENVIRONMENT_VALUE_BYTES,
+    "Values are limited to 64 KB",
+  );
+
+export const projectNameSchema = z
+  .string()
+  .trim()
+  .min(1, "A name is required")
+  .max(100, "Use at most 100 characters")
+  .refine((name) => !CONTROL_CHARACTERS.test(name), "Control characters are not allowed");
+
+/** The settings a person edits; the repository is chosen once, at creation. */
+export const projectSettingsSchema = z.object({
+  name: projectNameSchema,
+  productionBranch: gitBranchSchema,
+  rootDirectory: repositoryPathSchema,
+  dockerfilePath: repositoryFileSchema,
+  flyConfigPath: repositoryFileSchema,
+  region: regionCodeSchema,
+  autoDeploy: z.boolean(),
+  previewsEnabled: z.boolean(),
+  cancelInProgress: z.boolean(),
+});
+
+export const createProjectInput = organizationIdInput.extend({
+  repository: repositoryFullNameSchema,
+  name: projectNameSchema,
+  /** Omitted: the repository's default branch. */
+  productionBranch: gitBranchSchema.optional(),
+  rootDirectory: repositoryPathSchema.default(""),
+  dockerfilePath: repositoryFileSchema.default("Dockerfile"),
+  flyConfigPath: repositoryFileSchema.default("fly.toml"),
+  flyAppName: flyAppNameSchema,
+  region: regionCodeSchema,
+  autoDeploy: z.boolean().default(true),
+  previewsEnabled: z.boolean().default(false),
+});
+export type CreateProjectInput = z.input<typeof createProjectInput>;
+
+export const projectIdInput = z.object({ projectId: z.uuid("Unknown project") });
+
+export const updateProjectInput = projectIdInput.extend({ settings: projectSettingsSchema.partial() });
+
+export const deleteProjectInput = projectIdInput.extend({
+  /** Asked explicitly: deleting the project never destroys the Fly app unless the person said so. */
+  destroyFlyApp: z.boolean(),
+});
+
+export const appNameAvailabilityInput = z.object({ flyAppName: flyAppNameSchema });
+
+export const environmentInput = projectIdInput.extend({ environment: environmentSchema });
+
+export const environmentVariableKeyInput = environmentInput.extend({ key: environmentVariableKeySchema });
+
+export const setEnvironmentVariableInput = environmentVariableKeyInput.extend({
+  value: environmentVariableValueSchema,
+});
+
+export const PASTE_MODES = ["merge", "replace"] as const;
+
+export const pasteEnvironmentInput = environmentInput.extend({
+  text: z.string().max(1024 * 1024, "Paste at most 1 MB"),
+  /** "merge" keeps keys the paste does not mention; "replace" removes them. */
+  mode: z.enum(PASTE_MODES),
+});
+
+export const applyPasteInput = pasteEnvironmentInput.extend({
+  /** The version the preview was made against: a change since then refuses the apply. */
+  baseVersion: z.string().max(100),
+});

@@ -30,6 +30,11 @@ export const TEST_LIMITS: LimitSettings = {
 export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 export const TEST_ENCRYPTION_SECRET = "test-encryption-secret-of-at-least-32-characters";
 
+export const testEnvironmentEncryption = createEncryption({
+  secret: TEST_ENCRYPTION_SECRET,
+  purpose: "environment-variable",
+});
+
 export type TestServer = {
   url: string;
   webhooks: Webhooks;
@@ -69,6 +74,8 @@ export async function startTestServer(
     pool: database.pool,
     queue,
     limits: { ...TEST_LIMITS, ...options.limits },
+    logger,
+    environmentEncryption: testEnvironmentEncryption,
     github: githubClient && { client: githubClient, encryption: testEncryption, logger },
     fly: {
       client: createFlyClient({

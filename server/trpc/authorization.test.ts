@@ -24,6 +24,19 @@ const ACCESS: Record<string, Access> = {
   "webhookDelivery.list": "viewer",
   "webhookDelivery.byId": "viewer",
   "webhookDelivery.replay": "member",
+  "project.list": "viewer",
+  "project.byId": "viewer",
+  "project.regions": "admin",
+  "project.appNameAvailability": "admin",
+  "project.create": "admin",
+  "project.update": "admin",
+  "project.delete": "owner",
+  "environmentVariable.list": "viewer",
+  "environmentVariable.reveal": "member",
+  "environmentVariable.set": "member",
+  "environmentVariable.remove": "member",
+  "environmentVariable.previewPaste": "member",
+  "environmentVariable.applyPaste": "member",
 };
 
 type Actor = "anonymous" | "outsider" | Role;
@@ -42,6 +55,7 @@ const procedurePaths = Object.keys(
 describe("authorization matrix", () => {
   let server: TestServer;
   let organizationId: string;
+  let projectId: string;
   const cookies = new Map<Actor, string | null>();
 
   beforeAll(async () => {
@@ -60,6 +74,19 @@ describe("authorization matrix", () => {
     }
     cookies.set("outsider", (await signUp(server, { name: "Outsider" })).cookie);
     cookies.set("anonymous", null);
+    ({ id: projectId } = await server.database.db.project.create({
+      data: {
+        organizationId,
+        name: "matrix",
+        installationId: 1n,
+        repositoryId: 1n,
+        repositoryFullName: "acme/web",
+        productionBranch: "main",
+        flyAppName: `matrix-${crypto.randomUUID().slice(0, 8)}`,
+        region: "ams",
+      },
+      select: { id: true },
+    }));
   });
   afterAll(() => server.close());
 
@@ -83,7 +110,12 @@ describe("authorization matrix", () => {
       const procedure = path
         .split(".")
         .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller);
-      const input = access === "authenticated" ? undefined : { organizationId };
+      // A superset of what the procedures take (objects drop unknown keys): enough to get past validation
+      // to the access check, which comes first.
+      const input =
+        access === "authenticated"
+          ? undefined
+          : { organizationId, projectId, environment: "production", key: "MATRIX_KEY" };
       let code = "OK";
       try {
         await (procedure as (input: unknown) => Promise<unknown>)(input);

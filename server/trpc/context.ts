@@ -5,6 +5,8 @@ import type { AuditService } from "../audit/audit.service.ts";
 import type { FlyCredentialService } from "../fly/fly-credential.service.ts";
 import type { GitHubService } from "../github/github.service.ts";
 import type { OrganizationService } from "../organizations/organization.service.ts";
+import type { EnvironmentVariableService } from "../projects/environment-variable.service.ts";
+import type { ProjectService } from "../projects/project.service.ts";
 import type { Limiters } from "../rate-limit/limiters.ts";
 import type { WebhookInboxService } from "../webhooks/webhook-inbox.service.ts";
 
@@ -18,6 +20,8 @@ export type Services = {
   /** Undefined only when no Fly API URL is known (main.ts always has one: FLY_API_URL, the default or the emulator). */
   flyCredentials: FlyCredentialService | undefined;
   webhookInbox: WebhookInboxService;
+  projects: ProjectService;
+  environmentVariables: EnvironmentVariableService;
 };
 
 export type Context = {

@@ -1,8 +1,16 @@
 // Base procedures through createCaller with real services on a real database.
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../observability/logger.ts";
 import { createServices } from "../services.ts";
-import { TEST_LIMITS, sessionFor, signUp, startTestServer, type TestServer } from "../test/harness.ts";
+import {
+  TEST_LIMITS,
+  sessionFor,
+  signUp,
+  startTestServer,
+  testEnvironmentEncryption,
+  type TestServer,
+} from "../test/harness.ts";
 import { createContextInner } from "./context.ts";
 import { createCaller } from "./router.ts";
 
@@ -134,17 +142,22 @@ describe("procedures", () => {
     const session = await sessionFor(server, user.cookie);
     // Two service sets stand in for two Hangar instances: they share the counter through PostgreSQL.
     const limits = { ...TEST_LIMITS, apiRequestsPerMinute: 3 };
+    const silentLogger = createLogger({ level: "silent" });
     const instanceA = createServices({
       db: server.database.db,
       pool: server.database.pool,
       queue: server.queue,
       limits,
+      logger: silentLogger,
+      environmentEncryption: testEnvironmentEncryption,
     });
     const instanceB = createServices({
       db: server.database.db,
       pool: server.database.pool,
       queue: server.queue,
       limits,
+      logger: silentLogger,
+      environmentEncryption: testEnvironmentEncryption,
     });
     const callerA = createCaller(createContextInner({ services: instanceA, session }));
     const callerB = createCaller(createContextInner({ services: instanceB, session }));

@@ -1,6 +1,8 @@
 import { accountRouter } from "../account/account.router.ts";
 import { flyCredentialRouter } from "../fly/fly-credential.router.ts";
 import { githubRouter } from "../github/github.router.ts";
+import { environmentVariableRouter } from "../projects/environment-variable.router.ts";
+import { projectRouter } from "../projects/project.router.ts";
 import { organizationRouter } from "../organizations/organization.router.ts";
 import { webhookInboxRouter } from "../webhooks/webhook-inbox.router.ts";
 import { createCallerFactory, router } from "./init.ts";
@@ -11,6 +13,8 @@ export const appRouter = router({
   github: githubRouter,
   flyCredential: flyCredentialRouter,
   webhookDelivery: webhookInboxRouter,
+  project: projectRouter,
+  environmentVariable: environmentVariableRouter,
 });
 
 export type AppRouter = typeof appRouter;

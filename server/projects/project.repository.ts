@@ -1,0 +1,130 @@
+import type { DbClient } from "../db/prisma.ts";
+import type { Prisma } from "../db/generated/client.ts";
+import type { Environment } from "./project.schema.ts";
+
+const projectSelect = {
+  id: true,
+  organizationId: true,
+  name: true,
+  installationId: true,
+  repositoryId: true,
+  repositoryFullName: true,
+  productionBranch: true,
+  rootDirectory: true,
+  dockerfilePath: true,
+  flyConfigPath: true,
+  flyAppName: true,
+  region: true,
+  autoDeploy: true,
+  previewsEnabled: true,
+  cancelInProgress: true,
+  buildSource: true,
+  imageTemplate: true,
+  productionEnvChangedAt: true,
+  previewEnvChangedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.ProjectSelect;
+
+export type ProjectRow = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
+
+export type NewProject = {
+  organizationId: string;
+  name: string;
+  installationId: bigint;
+  repositoryId: bigint;
+  repositoryFullName: string;
+  productionBranch: string;
+  rootDirectory: string;
+  dockerfilePath: string;
+  flyConfigPath: string;
+  flyAppName: string;
+  region: string;
+  autoDeploy: boolean;
+  previewsEnabled: boolean;
+  createdByUserId: string;
+};
+
+export type ProjectChanges = Partial<
+  Pick<
+    ProjectRow,
+    | "name"
+    | "productionBranch"
+    | "rootDirectory"
+    | "dockerfilePath"
+    | "flyConfigPath"
+    | "region"
+    | "autoDeploy"
+    | "previewsEnabled"
+    | "cancelInProgress"
+  >
+>;
+
+export function createProjectRepository() {
+  return {
+    /** Scoped by organisation, so another organisation's project id reads as missing. */
+    find(db: DbClient, organizationId: string, projectId: string): Promise<ProjectRow | null> {
+      return db.project.findFirst({ where: { id: projectId, organizationId }, select: projectSelect });
+    },
+    /** Locks the project row until the transaction ends. */
+    async lock(db: DbClient, organizationId: string, projectId: string): Promise<boolean> {
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        SELECT id FROM project WHERE id = ${projectId}::uuid AND "organizationId" = ${organizationId} FOR UPDATE`;
+      return rows.length > 0;
+    },
+    listForOrganization(db: DbClient, organizationId: string): Promise<ProjectRow[]> {
+      return db.project.findMany({
+        where: { organizationId },
+        orderBy: { name: "asc" },
+        select: projectSelect,
+      });
+    },
+    /** Projects that deploy `branch` of a repository (by GitHub's stable id, or by name for older rows). */
+    listTracking(db: DbClient, repository: { id: bigint | null; fullName: string }, branch: string) {
+      return db.project.findMany({
+        where: {
+          productionBranch: branch,
+          OR: [
+            ...(repository.id === null ? [] : [{ repositoryId: repository.id }]),
+            { repositoryFullName: { equals: repository.fullName, mode: "insensitive" } },
+          ],
+        },
+        select: projectSelect,
+        orderBy: { createdAt: "asc" },
+      });
+    },
+    nameTaken(db: DbClient, organizationId: string, name: string, exceptId?: string): Promise<boolean> {
+      return db.project
+        .count({ where: { organizationId, name, ...(exceptId ? { id: { not: exceptId } } : {}) } })
+        .then((count) => count > 0);
+    },
+    appNameTaken(db: DbClient, flyAppName: string): Promise<boolean> {
+      return db.project.count({ where: { flyAppName } }).then((count) => count > 0);
+    },
+    insert(db: DbClient, project: NewProject): Promise<ProjectRow> {
+      return db.project.create({ data: project, select: projectSelect });
+    },
+    update(db: DbClient, projectId: string, changes: ProjectChanges): Promise<ProjectRow> {
+      return db.project.update({ where: { id: projectId }, data: changes, select: projectSelect });
+    },
+    async delete(db: DbClient, projectId: string): Promise<void> {
+      await db.project.delete({ where: { id: projectId } });
+    },
+    async hasActiveDeployment(db: DbClient, projectId: string): Promise<boolean> {
+      const count = await db.deployment.count({
+        where: { projectId, status: { in: ["building", "deploying"] } },
+      });
+      return count > 0;
+    },
+    async markEnvironmentChanged(db: DbClient, projectId: string, environment: Environment): Promise<void> {
+      const now = new Date();
+      await db.project.update({
+        where: { id: projectId },
+        data: environment === "production" ? { productionEnvChangedAt: now } : { previewEnvChangedAt: now },
+        select: { id: true },
+      });
+    },
+  };
+}
+
+export type ProjectRepository = ReturnType<typeof createProjectRepository>;
