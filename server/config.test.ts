@@ -60,6 +60,49 @@ describe("loadConfig", () => {
     ).toThrowError(/BETTER_AUTH_SECRET: must be at least 32 characters/);
   });
 
+  it("chooses the builder by mode unless HANGAR_BUILDER says otherwise, and checks the image template", () => {
+    const sandbox = loadConfig({ HANGAR_DATA_DIR: tempDir() });
+    expect(sandbox.builder).toEqual({
+      kind: "sandbox",
+      flyctlPath: "flyctl",
+      timeoutSeconds: 1800,
+      imageTemplate: undefined,
+    });
+    const flyctl = loadConfig({
+      HANGAR_BUILDER: "flyctl",
+      FLYCTL_PATH: "/opt/fly/bin/flyctl",
+      BUILD_TIMEOUT_SECONDS: "600",
+      HANGAR_DATA_DIR: tempDir(),
+    });
+    expect(flyctl.builder).toMatchObject({
+      kind: "flyctl",
+      flyctlPath: "/opt/fly/bin/flyctl",
+      timeoutSeconds: 600,
+    });
+    const image = loadConfig({
+      HANGAR_BUILDER: "image",
+      BUILD_IMAGE_TEMPLATE: "ghcr.io/acme/{app}:{sha}",
+      HANGAR_DATA_DIR: tempDir(),
+    });
+    expect(image.builder).toMatchObject({ kind: "image", imageTemplate: "ghcr.io/acme/{app}:{sha}" });
+    expect(() =>
+      loadConfig({ HANGAR_BUILDER: "docker", BUILD_TIMEOUT_SECONDS: "0", HANGAR_DATA_DIR: tempDir() }),
+    ).toThrowError(/HANGAR_BUILDER[\s\S]*BUILD_TIMEOUT_SECONDS/);
+    expect(() =>
+      loadConfig({ GITHUB_APP_ID: "123", HANGAR_BUILDER: "sandbox", HANGAR_DATA_DIR: tempDir() }),
+    ).toThrowError(/HANGAR_BUILDER: sandbox needs sandbox mode/);
+    expect(() => loadConfig({ HANGAR_BUILDER: "image", HANGAR_DATA_DIR: tempDir() })).toThrowError(
+      /BUILD_IMAGE_TEMPLATE: required when HANGAR_BUILDER is image/,
+    );
+    expect(() =>
+      loadConfig({
+        HANGAR_BUILDER: "image",
+        BUILD_IMAGE_TEMPLATE: "ghcr.io/acme/web:{tag}",
+        HANGAR_DATA_DIR: tempDir(),
+      }),
+    ).toThrowError(/BUILD_IMAGE_TEMPLATE: has an unknown placeholder \{tag\}/);
+  });
+
   it("lists every missing GitHub App variable, and reads the private key from a file", () => {
     expect(() => loadConfig({ GITHUB_APP_ID: "123", HANGAR_DATA_DIR: tempDir() })).toThrowError(
       /GITHUB_APP_SLUG[\s\S]*GITHUB_CLIENT_ID[\s\S]*GITHUB_CLIENT_SECRET[\s\S]*GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE/,
@@ -116,6 +159,7 @@ describe("loadConfig", () => {
     });
     expect(config.publicUrl).toBe("https://hangar.example.com");
     expect(config.host).toBe("0.0.0.0");
+    expect(config.builder.kind).toBe("flyctl");
     expect(fs.existsSync(path.join(dataDir, "sandbox-secrets.json"))).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import * as z from "zod";
+import { imageTemplateProblem } from "./deployments/builders/image-builder.ts";
 
 const MIN_SECRET_LENGTH = 32;
 
@@ -78,6 +79,14 @@ const envSchema = z.object({
       .transform((url) => url.replace(/\/+$/, ""))
       .optional(),
   ),
+  HANGAR_BUILDER: optionalString.pipe(z.enum(["sandbox", "flyctl", "image"]).optional()),
+  FLYCTL_PATH: optionalString.pipe(z.string().default("flyctl")),
+  BUILD_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 60),
+  BUILD_IMAGE_TEMPLATE: optionalString,
 });
 
 export type Config = {
@@ -123,6 +132,14 @@ export type Config = {
    * sandbox mode, undefined: the launcher's Fly emulator.
    */
   fly: { apiUrl: string | undefined };
+  /** How deployments get their image (SPEC §5.6): simulated in sandbox mode, flyctl in production. */
+  builder: {
+    kind: "sandbox" | "flyctl" | "image";
+    flyctlPath: string;
+    timeoutSeconds: number;
+    /** For kind "image": a reference with placeholders, e.g. `ghcr.io/acme/{app}:{sha}`. */
+    imageTemplate: string | undefined;
+  };
   limits: {
     apiRequestsPerMinute: number;
     signInFailuresAllowed: number;
@@ -223,6 +240,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     }
   }
   const privateKeyPem = readGitHubPrivateKey(source, problems);
+  if (mode === "production" && source.HANGAR_BUILDER === "sandbox") {
+    problems.push("HANGAR_BUILDER: sandbox needs sandbox mode (it registers images with the Fly emulator)");
+  }
+  if (source.HANGAR_BUILDER === "image") {
+    const template = source.BUILD_IMAGE_TEMPLATE;
+    const problem = template ? imageTemplateProblem(template) : "required when HANGAR_BUILDER is image";
+    if (problem) problems.push(`BUILD_IMAGE_TEMPLATE: ${problem}`);
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
 
@@ -270,6 +295,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           }
         : undefined,
     fly: { apiUrl: env.FLY_API_URL ?? (mode === "production" ? "https://api.machines.dev" : undefined) },
+    builder: {
+      kind: env.HANGAR_BUILDER ?? (mode === "production" ? "flyctl" : "sandbox"),
+      flyctlPath: env.FLYCTL_PATH,
+      timeoutSeconds: env.BUILD_TIMEOUT_SECONDS,
+      imageTemplate: env.BUILD_IMAGE_TEMPLATE,
+    },
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       signInFailuresAllowed: env.SIGN_IN_FAILURES_ALLOWED,
