@@ -7,7 +7,7 @@ import { FlyApiError } from "./fly-errors.ts";
 import type { FlyCredentialRepository } from "./fly-credential.repository.ts";
 
 /** Additional authenticated data: a sealed token only opens for the organisation it was stored for. */
-function sealContext(organizationId: string): string {
+export function flyCredentialContext(organizationId: string): string {
   return `fly-credential:${organizationId}`;
 }
 
@@ -62,6 +62,16 @@ export function createFlyCredentialService(deps: {
     return info;
   }
 
+  async function tokenFor(organizationId: string): Promise<string> {
+    const row = await repository.findSealedToken(db, organizationId);
+    if (!row) {
+      throw new AppError("PRECONDITION_FAILED", "Add a Fly.io token in Organization settings first.", {
+        reason: "FLY_CREDENTIAL_MISSING",
+      });
+    }
+    return encryption.open(row.encryptedToken, flyCredentialContext(organizationId));
+  }
+
   return {
     async get(organizationId: string): Promise<FlyCredentialView | null> {
       const row = await repository.findView(db, organizationId);
@@ -75,7 +85,7 @@ export function createFlyCredentialService(deps: {
       actorUserId: string;
     }): Promise<FlyCredentialView> {
       const info = await introspect(input.token);
-      const encryptedToken = await encryption.seal(input.token, sealContext(input.organizationId));
+      const encryptedToken = await encryption.seal(input.token, flyCredentialContext(input.organizationId));
       return db.$transaction(async (tx) => {
         const previous = await repository.lockExisting(tx, input.organizationId);
         const row = await repository.upsert(tx, {
@@ -120,14 +130,11 @@ export function createFlyCredentialService(deps: {
 
     /** The Fly API with the organisation's token, for the work that acts on Fly in its name. */
     async apiFor(organizationId: string): Promise<FlyApi> {
-      const row = await repository.findSealedToken(db, organizationId);
-      if (!row) {
-        throw new AppError("PRECONDITION_FAILED", "Add a Fly.io token in Organization settings first.", {
-          reason: "FLY_CREDENTIAL_MISSING",
-        });
-      }
-      return fly.withToken(await encryption.open(row.encryptedToken, sealContext(organizationId)));
+      return fly.withToken(await tokenFor(organizationId));
     },
+
+    /** The token itself, for a builder that hands it to flyctl (in the environment only). */
+    tokenFor,
   };
 }
 

@@ -48,7 +48,7 @@ export function notConnected(): AppError {
 }
 
 /** The encryption context: a token sealed for one GitHub user cannot be opened as another's. */
-function tokenContext(githubUserId: string, kind: "access" | "refresh"): string {
+export function tokenContext(githubUserId: string, kind: "access" | "refresh"): string {
   return `github.user_token.${kind}:${githubUserId}`;
 }
 
