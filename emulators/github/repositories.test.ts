@@ -82,6 +82,47 @@ describe("contents", () => {
   });
 });
 
+describe("commits", () => {
+  it("returns a commit by branch, heads/branch, full or short sha; an unknown ref is 422", async () => {
+    const { sha } = await gh.control<{ sha: string }>("/repos/acme/web/push", {
+      branch: "feature/greeting",
+      message: "Say hello louder\n\nWith a body.",
+      author: "hubot",
+      files: { "greeting.txt": "HELLO\n" },
+    });
+    type CommitBody = {
+      sha: string;
+      html_url: string;
+      commit: { message: string; author: { name: string; email: string } };
+      author: { login?: string };
+      parents: { sha: string }[];
+    };
+    const get = async (ref: string) => {
+      const response = await gh.rest(`/repos/acme/web/commits/${ref}`, { auth });
+      return { status: response.status, body: (await response.json()) as CommitBody };
+    };
+    const byBranch = await get("feature/greeting");
+    expect(byBranch.status).toBe(200);
+    expect(byBranch.body).toMatchObject({
+      sha,
+      html_url: `${gh.url}/acme/web/commit/${sha}`,
+      commit: { message: "Say hello louder\n\nWith a body.", author: { name: expect.any(String) } },
+      author: { login: "hubot" },
+    });
+    expect(byBranch.body.parents).toHaveLength(1);
+    for (const ref of ["heads/feature/greeting", sha, sha.slice(0, 7)]) {
+      expect((await get(ref)).body.sha).toBe(sha);
+    }
+    const parent = await get(byBranch.body.parents[0]?.sha ?? "");
+    expect(parent.body.sha).not.toBe(sha);
+
+    const unknown = await gh.rest("/repos/acme/web/commits/no-such-branch", { auth });
+    expect(unknown.status).toBe(422);
+    expect(await unknown.json()).toMatchObject({ message: "No commit found for SHA: no-such-branch" });
+    expect((await gh.rest(`/repos/acme/web/commits/${sha}`)).status).toBe(404);
+  });
+});
+
 describe("tarball", () => {
   it("redirects to a download whose archive root is {owner}-{repo}-{sha7}/", async () => {
     const branch = (await (await gh.rest("/repos/acme/api/branches/main", { auth })).json()) as {

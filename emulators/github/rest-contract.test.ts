@@ -195,6 +195,11 @@ describe("repository endpoints", () => {
     await conforms("GET", `${repoPath}/branches/{branch}`, response, 200);
   });
 
+  it("GET a commit", async () => {
+    const response = await gh.rest("/repos/acme/web/commits/main", { auth: `token ${installation.token}` });
+    await conforms("GET", `${repoPath}/commits/{ref}`, response, 200);
+  });
+
   it("GET contents of a file and a directory", async () => {
     const auth = { auth: `token ${installation.token}` };
     await conforms(

@@ -14,13 +14,20 @@ import type { Resilience } from "../resilience/resilience.ts";
 import { GitHubError, gitHubErrorFromResponse, gitHubUnreachable } from "./github-errors.ts";
 import type { GitHubAppSettings } from "./github-settings.ts";
 
-const USER_AGENT = "Hangar (+https://github.com/hangar-deploy/hangar)";
-const API_VERSION = "2022-11-28";
+const BASE_HEADERS = {
+  accept: "application/vnd.github+json",
+  "user-agent": "Hangar (+https://github.com/hangar-deploy/hangar)",
+  "x-github-api-version": "2022-11-28",
+};
 /** A cached installation token is replaced this long before GitHub says it expires. */
 const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 /** App JWTs: GitHub allows 10 minutes; iat is backdated 60 s for clock drift, as GitHub recommends. */
 const JWT_LIFETIME_SECONDS = 9 * 60;
 const JWT_REUSE_MS = 5 * 60_000;
+/** Downloads follow at most this many redirects (GitHub sends one: api → codeload). */
+const MAX_REDIRECTS = 3;
+/** GitHub refuses longer deployment status descriptions with 422. */
+const STATUS_DESCRIPTION_LIMIT = 140;
 /** Pagination guard: 100 per page × 50 pages is far beyond what one account's installation holds. */
 const MAX_PAGES = 50;
 /** GitHub's messages for a JWT its clock disagrees with; Octokit retries these once, and so do we. */
@@ -88,6 +95,42 @@ const oauthErrorSchema = z.looseObject({
   error: z.string(),
   error_description: z.string().optional(),
 });
+
+const commitShaSchema = z.string().regex(/^[0-9a-f]{40}$/);
+
+const branchSchema = z.looseObject({ name: z.string(), commit: z.looseObject({ sha: commitShaSchema }) });
+export type GitHubBranch = { name: string; commitSha: string };
+
+const commitSchema = z.looseObject({
+  sha: commitShaSchema,
+  html_url: z.string(),
+  commit: z.looseObject({
+    message: z.string(),
+    author: z.looseObject({ name: z.string() }).nullable(),
+  }),
+  // The GitHub account of the git author: null or {} when the author's email belongs to none.
+  author: z.looseObject({ login: z.string().max(100).optional() }).nullable(),
+});
+export type GitHubCommit = {
+  sha: string;
+  message: string;
+  /** The git author's name (the GitHub login when git has none). */
+  authorName: string;
+  authorLogin?: string;
+  /** The commit's page on GitHub. */
+  url: string;
+};
+
+/** A file (base64, up to 1 MB), or something else: a directory listing, a symlink, a submodule. */
+const contentSchema = z.union([
+  z.looseObject({ type: z.literal("file"), encoding: z.literal("base64"), content: z.string() }),
+  z.looseObject({ type: z.enum(["dir", "symlink", "submodule"]) }),
+  z.array(z.unknown()),
+]);
+
+const deploymentSchema = z.looseObject({ id: z.number().int() });
+
+export type GitHubDeploymentState = "queued" | "in_progress" | "success" | "failure" | "inactive" | "error";
 
 /** User-to-server tokens as Hangar keeps them: absolute expiry times, computed from GitHub's Date. */
 export type GitHubUserTokens = {
@@ -159,11 +202,7 @@ export function createGitHubClient(deps: {
     },
   ): Promise<Answer> {
     const method = init.method ?? "GET";
-    const headers: Record<string, string> = {
-      accept: "application/vnd.github+json",
-      "user-agent": USER_AGENT,
-      "x-github-api-version": API_VERSION,
-    };
+    const headers: Record<string, string> = { ...BASE_HEADERS };
     // Resolved before the retried section: minting an installation token is a resilient call of its own.
     if (init.credential) headers.authorization = await authorization(init.credential);
     let body: string | undefined;
@@ -201,35 +240,95 @@ export function createGitHubClient(deps: {
   async function request<T>(
     path: string,
     schema: z.ZodType<T>,
-    init: { method?: string; credential: Credential; body?: unknown },
+    init: { method?: string; credential: Credential; body?: unknown; idempotent?: boolean },
   ): Promise<T> {
     const response = await sendAuthenticated(`${settings.apiUrl}${path}`, init);
     return parseBody(response, schema, path);
   }
 
-  /** Retries once on the two 401s a fresh credential fixes: JWT clock skew and a revoked cached token. */
-  async function sendAuthenticated(
+  function sendAuthenticated(
     url: string,
-    init: { method?: string; credential: Credential; body?: unknown },
+    init: { method?: string; credential: Credential; body?: unknown; idempotent?: boolean },
   ): Promise<Answer> {
+    return withFreshCredentialRetry(init.credential, () => send(url, init));
+  }
+
+  /** Retries once on the two 401s a fresh credential fixes: JWT clock skew and a revoked cached token. */
+  async function withFreshCredentialRetry<T>(credential: Credential, call: () => Promise<T>): Promise<T> {
     try {
-      return await send(url, init);
+      return await call();
     } catch (error) {
       if (!(error instanceof GitHubError) || error.githubStatus !== 401) throw error;
-      if (init.credential.kind === "app" && CLOCK_SKEW_MESSAGE.test(error.githubMessage)) {
+      if (credential.kind === "app" && CLOCK_SKEW_MESSAGE.test(error.githubMessage)) {
         const serverDate = error.serverDate?.getTime();
         if (serverDate === undefined) throw error;
         clockSkewSeconds = Math.round((serverDate - now()) / 1000);
         appJwt = undefined;
         logger.warn({ clockSkewSeconds }, "GitHub rejected the App JWT's times; retrying with its clock");
-        return send(url, init);
+        return call();
       }
-      if (init.credential.kind === "installation") {
-        installationTokens.delete(init.credential.installationId);
-        return send(url, init);
+      if (credential.kind === "installation") {
+        installationTokens.delete(credential.installationId);
+        return call();
       }
       throw error;
     }
+  }
+
+  /**
+   * A GET whose body is streamed rather than parsed (archives). Redirects are followed by hand so the
+   * credential only ever goes to the API's own origin: GitHub sends tarballs from codeload.github.com
+   * with a short-lived token in the URL, and a credential must not travel to another host. The
+   * per-attempt timeout covers getting an answer; the body then streams until it ends or `signal`
+   * aborts it.
+   */
+  async function download(
+    path: string,
+    credential: Credential,
+    signal: AbortSignal | undefined,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const apiOrigin = new URL(settings.apiUrl).origin;
+    const authorizationHeader = await authorization(credential);
+    return resilience.execute(
+      "github",
+      async (attemptSignal) => {
+        const untilAnswered = new AbortController();
+        const stopWaiting = () => untilAnswered.abort(attemptSignal.reason);
+        attemptSignal.addEventListener("abort", stopWaiting, { once: true });
+        const fetchSignal = signal ? AbortSignal.any([signal, untilAnswered.signal]) : untilAnswered.signal;
+        try {
+          let url = `${settings.apiUrl}${path}`;
+          for (let redirects = 0; ; redirects++) {
+            const headers: Record<string, string> = { ...BASE_HEADERS };
+            if (new URL(url).origin === apiOrigin) headers.authorization = authorizationHeader;
+            let response: Response;
+            try {
+              response = await fetch(url, { headers, signal: fetchSignal, redirect: "manual" });
+            } catch (error) {
+              throw gitHubUnreachable("GET", url, error);
+            }
+            const location = response.headers.get("location");
+            if (response.status >= 300 && response.status < 400 && location && redirects < MAX_REDIRECTS) {
+              await response.body?.cancel();
+              url = new URL(location, url).href;
+              continue;
+            }
+            if (response.status >= 300) throw await gitHubErrorFromResponse("GET", url, response);
+            if (!response.body) {
+              throw new GitHubError("BAD_GATEWAY", `GitHub answered ${path} without a body.`, {
+                reason: "GITHUB_UNEXPECTED_RESPONSE",
+                githubStatus: response.status,
+                githubMessage: "empty body",
+              });
+            }
+            return response.body;
+          }
+        } finally {
+          attemptSignal.removeEventListener("abort", stopWaiting);
+        }
+      },
+      { signal },
+    );
   }
 
   function parseBody<T>(response: Answer, schema: z.ZodType<T>, what: string): T {
@@ -338,6 +437,9 @@ export function createGitHubClient(deps: {
   }
 
   const encode = (segment: string) => encodeURIComponent(segment);
+  /** Branch names and file paths keep their slashes; each segment is encoded. */
+  const encodePath = (value: string) => value.split("/").map(encode).join("/");
+  const repoPath = (owner: string, repo: string) => `/repos/${encode(owner)}/${encode(repo)}`;
 
   return {
     settings,
@@ -346,16 +448,12 @@ export function createGitHubClient(deps: {
       getInstallation: (installationId: number) =>
         request(`/app/installations/${installationId}`, installationSchema, { credential: { kind: "app" } }),
       /** The App's installation covering the repository, or null when none does (or it does not exist). */
-      async findRepositoryInstallation(owner: string, repo: string): Promise<GitHubInstallationInfo | null> {
-        try {
-          return await request(`/repos/${encode(owner)}/${encode(repo)}/installation`, installationSchema, {
+      findRepositoryInstallation: (owner: string, repo: string): Promise<GitHubInstallationInfo | null> =>
+        nullWhenMissing(
+          request(`${repoPath(owner, repo)}/installation`, installationSchema, {
             credential: { kind: "app" },
-          });
-        } catch (error) {
-          if (error instanceof GitHubError && error.githubStatus === 404) return null;
-          throw error;
-        }
-      },
+          }),
+        ),
     },
 
     installation: {
@@ -371,6 +469,141 @@ export function createGitHubClient(deps: {
       /** Drops the cached token, e.g. after the installation was suspended or deleted. */
       forgetToken(installationId: number) {
         installationTokens.delete(installationId);
+      },
+
+      /** The branch's head commit, or null when the branch (or the repository) does not exist. */
+      async getBranch(
+        installationId: number,
+        owner: string,
+        repo: string,
+        branch: string,
+      ): Promise<GitHubBranch | null> {
+        const found = await nullWhenMissing(
+          request(`${repoPath(owner, repo)}/branches/${encodePath(branch)}`, branchSchema, {
+            credential: { kind: "installation", installationId },
+          }),
+        );
+        return found && { name: found.name, commitSha: found.commit.sha };
+      },
+
+      /** One commit by sha or branch name, or null when GitHub has no such commit (404 or 422). */
+      async getCommit(
+        installationId: number,
+        owner: string,
+        repo: string,
+        ref: string,
+      ): Promise<GitHubCommit | null> {
+        const found = await nullWhenMissing(
+          request(`${repoPath(owner, repo)}/commits/${encodePath(ref)}`, commitSchema, {
+            credential: { kind: "installation", installationId },
+          }),
+          [404, 422],
+        );
+        if (!found) return null;
+        const authorLogin = found.author?.login;
+        return {
+          sha: found.sha,
+          message: found.commit.message,
+          authorName: found.commit.author?.name ?? authorLogin ?? "",
+          authorLogin,
+          url: found.html_url,
+        };
+      },
+
+      /** A text file's content at `ref` (up to 1 MB), or null when there is no file at that path. */
+      async getFileContent(
+        installationId: number,
+        owner: string,
+        repo: string,
+        path: string,
+        ref: string,
+      ): Promise<string | null> {
+        const found = await nullWhenMissing(
+          request(`${repoPath(owner, repo)}/contents/${encodePath(path)}?ref=${encode(ref)}`, contentSchema, {
+            credential: { kind: "installation", installationId },
+          }),
+        );
+        if (!found || Array.isArray(found) || found.type !== "file") return null;
+        return Buffer.from(found.content, "base64").toString("utf8");
+      },
+
+      /**
+       * The gzipped tarball of the repository at `sha` (one top-level `owner-repo-sha7/` directory), as
+       * a stream; `signal` aborts the request and the body.
+       */
+      downloadTarball: (
+        installationId: number,
+        owner: string,
+        repo: string,
+        sha: string,
+        signal?: AbortSignal,
+      ) => {
+        const credential: Credential = { kind: "installation", installationId };
+        return withFreshCredentialRetry(credential, () =>
+          download(`${repoPath(owner, repo)}/tarball/${encode(sha)}`, credential, signal),
+        );
+      },
+
+      /**
+       * A GitHub Deployment of `ref` (a sha): no auto-merge and no required status checks, since Hangar
+       * deploys exactly the commit that was pushed.
+       */
+      async createDeployment(
+        installationId: number,
+        owner: string,
+        repo: string,
+        input: {
+          ref: string;
+          environment: string;
+          description: string;
+          payload?: Record<string, unknown>;
+          transientEnvironment?: boolean;
+          productionEnvironment?: boolean;
+        },
+      ): Promise<{ id: number }> {
+        // Options left undefined are dropped from the JSON body, so GitHub's defaults apply.
+        const created = await request(`${repoPath(owner, repo)}/deployments`, deploymentSchema, {
+          method: "POST",
+          credential: { kind: "installation", installationId },
+          body: {
+            ref: input.ref,
+            environment: input.environment,
+            description: input.description,
+            payload: input.payload,
+            auto_merge: false,
+            required_contexts: [],
+            transient_environment: input.transientEnvironment,
+            production_environment: input.productionEnvironment,
+          },
+          // Each POST creates another deployment: repeat it only when GitHub certainly did not act.
+          idempotent: false,
+        });
+        return { id: created.id };
+      },
+
+      /** A status on a GitHub Deployment; a repeated one is harmless, so it is retried like a read. */
+      async createDeploymentStatus(
+        installationId: number,
+        owner: string,
+        repo: string,
+        deploymentId: number,
+        input: {
+          state: GitHubDeploymentState;
+          logUrl?: string;
+          environmentUrl?: string;
+          description?: string;
+        },
+      ): Promise<void> {
+        await request(`${repoPath(owner, repo)}/deployments/${deploymentId}/statuses`, z.looseObject({}), {
+          method: "POST",
+          credential: { kind: "installation", installationId },
+          body: {
+            state: input.state,
+            log_url: input.logUrl,
+            environment_url: input.environmentUrl,
+            description: input.description?.slice(0, STATUS_DESCRIPTION_LIMIT),
+          },
+        });
       },
     },
 
@@ -395,16 +628,10 @@ export function createGitHubClient(deps: {
           { kind: "user", token },
         ),
       /** The repository as the user sees it (with their `permissions`), or null when they cannot see it. */
-      async getRepository(token: string, owner: string, repo: string): Promise<GitHubRepository | null> {
-        try {
-          return await request(`/repos/${encode(owner)}/${encode(repo)}`, repositorySchema, {
-            credential: { kind: "user", token },
-          });
-        } catch (error) {
-          if (error instanceof GitHubError && error.githubStatus === 404) return null;
-          throw error;
-        }
-      },
+      getRepository: (token: string, owner: string, repo: string): Promise<GitHubRepository | null> =>
+        nullWhenMissing(
+          request(repoPath(owner, repo), repositorySchema, { credential: { kind: "user", token } }),
+        ),
     },
 
     oauth: {
@@ -425,6 +652,16 @@ export function createGitHubClient(deps: {
 }
 
 export type GitHubClient = ReturnType<typeof createGitHubClient>;
+
+/** The answer, or null when GitHub answers one of `statuses` (default 404: nothing there, or not visible). */
+async function nullWhenMissing<T>(answer: Promise<T>, statuses: number[] = [404]): Promise<T | null> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (error instanceof GitHubError && statuses.includes(error.githubStatus)) return null;
+    throw error;
+  }
+}
 
 function nextPageUrl(link: string | null): string | undefined {
   if (!link) return undefined;

@@ -31,6 +31,7 @@ const DOCS = {
   permission:
     "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
   branch: "https://docs.github.com/rest/branches/branches#get-a-branch",
+  commit: "https://docs.github.com/rest/commits/commits#get-a-commit",
   contents: "https://docs.github.com/rest/repos/contents#get-repository-content",
   tarball: "https://docs.github.com/rest/repos/contents#download-a-repository-archive-tar",
   createDeployment: "https://docs.github.com/rest/deployments/deployments#create-a-deployment",
@@ -202,6 +203,18 @@ export function repositoryRoutes(ctx: EmulatorContext): Router {
       },
       protection_url: `${api}/protection`,
     });
+  });
+
+  // `ref` is a sha (7–40 hex digits), a branch name (slashes allowed) or `heads/<branch>`. GitHub answers
+  // an unknown ref with 422, not 404. `stats` and `files` (the diff against the parent) are left out.
+  router.get("/repos/:owner/:repo/commits/*ref", (req, res) => {
+    const access = repoAccess(ctx, req, DOCS.commit);
+    requirePermission(access, ["contents"], "read");
+    const { repo } = access;
+    const ref = param(req, "ref");
+    const commit = resolveRef(repo, ref) ?? resolveRef(repo, ref.replace(/^heads\//, ""));
+    if (!commit) throw new ApiError(422, `No commit found for SHA: ${ref}`, DOCS.commit);
+    res.json(commitShape(ctx, repo, commit));
   });
 
   router.get("/repos/:owner/:repo/contents{/*path}", (req, res) => {
