@@ -87,6 +87,7 @@ const envSchema = z.object({
     .min(1)
     .default(30 * 60),
   BUILD_IMAGE_TEMPLATE: optionalString,
+  DEPLOYMENT_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(20),
 });
 
 export type Config = {
@@ -140,6 +141,8 @@ export type Config = {
     /** For kind "image": a reference with placeholders, e.g. `ghcr.io/acme/{app}:{sha}`. */
     imageTemplate: string | undefined;
   };
+  /** How long a deployment's worker may go silent before another worker takes the deployment over. */
+  deploymentLeaseSeconds: number;
   limits: {
     apiRequestsPerMinute: number;
     signInFailuresAllowed: number;
@@ -301,6 +304,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutSeconds: env.BUILD_TIMEOUT_SECONDS,
       imageTemplate: env.BUILD_IMAGE_TEMPLATE,
     },
+    deploymentLeaseSeconds: env.DEPLOYMENT_LEASE_SECONDS,
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       signInFailuresAllowed: env.SIGN_IN_FAILURES_ALLOWED,

@@ -21,6 +21,8 @@ import { startQueue } from "./queue/queue.ts";
 import { createResilience } from "./resilience/resilience.ts";
 import { describeSandbox, startSandbox } from "./sandbox/launcher.ts";
 import { createServices } from "./services.ts";
+import { createBuilder } from "./deployments/builders/builder.ts";
+import { createDeploymentEngine, defaultDeploymentSettings } from "./deployments/deployments.ts";
 import { createWebhooks } from "./webhooks/webhooks.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -119,6 +121,29 @@ async function main(): Promise<void> {
           }
         : {}),
     });
+    await services.deploymentEvents.start();
+    cleanups.push(() => services.deploymentEvents.stop());
+    const deployments = createDeploymentEngine({
+      db,
+      queue,
+      services,
+      logs: services.deploymentLogs,
+      github: githubClient,
+      builder: createBuilder({ config, flyEmulatorControlUrl: sandbox?.fly.controlUrl }),
+      encryption: encryptionFor("environment-variable"),
+      settings: defaultDeploymentSettings({
+        dataDir: config.dataDir,
+        buildTimeoutSeconds: config.builder.timeoutSeconds,
+        leaseSeconds: config.deploymentLeaseSeconds,
+      }),
+      urls: {
+        deployment: (deploymentId) => `${config.publicUrl}/deployments/${deploymentId}`,
+        // The sandbox's apps answer on the Fly emulator; real ones on fly.dev.
+        app: (flyAppName) =>
+          sandbox ? `${sandbox.fly.apiUrl}/_apps/${flyAppName}` : `https://${flyAppName}.fly.dev`,
+      },
+      logger,
+    });
     const webhooks = createWebhooks({
       db,
       pool,
@@ -127,9 +152,16 @@ async function main(): Promise<void> {
       failureLimiter: services.limiters.webhookFailures,
       metrics,
       logger,
+      projects: deployments.triggers,
       ...(services.github ? { installations: services.github.installationHandlers } : {}),
     });
-    if (config.role !== "web") await webhooks.startWorker();
+    if (config.role !== "web") {
+      await webhooks.startWorker();
+      if (deployments.runner) {
+        const worker = await deployments.startWorker();
+        cleanups.push(() => Promise.resolve(worker.stop()));
+      }
+    }
     const auth = createAuth({
       publicUrl: config.publicUrl,
       secret: config.secrets.betterAuth,

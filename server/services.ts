@@ -19,6 +19,9 @@ import { createEnvironmentVariableRepository } from "./projects/environment-vari
 import { createEnvironmentVariableService } from "./projects/environment-variable.service.ts";
 import { createProjectRepository } from "./projects/project.repository.ts";
 import { createProjectService } from "./projects/project.service.ts";
+import { createDeploymentEvents, createDeploymentLogStore } from "./deployments/deployment-log.ts";
+import { createDeploymentRepository } from "./deployments/deployment.repository.ts";
+import { createDeploymentService } from "./deployments/deployment.service.ts";
 import { createLimiters, type LimitSettings } from "./rate-limit/limiters.ts";
 import type { Queue } from "./queue/queue.ts";
 import type { Services } from "./trpc/context.ts";
@@ -87,6 +90,16 @@ export function createServices(deps: {
     encryption: deps.environmentEncryption,
     audit,
   });
+  const deploymentLogs = createDeploymentLogStore(deps.pool);
+  const deployments = createDeploymentService({
+    db: deps.db,
+    repository: createDeploymentRepository(),
+    projects: projectRepository,
+    logs: deploymentLogs,
+    queue: deps.queue,
+    github: deps.github?.client,
+    audit,
+  });
   return {
     audit,
     organizations,
@@ -96,5 +109,8 @@ export function createServices(deps: {
     webhookInbox,
     projects,
     environmentVariables,
+    deployments,
+    deploymentLogs,
+    deploymentEvents: createDeploymentEvents({ pool: deps.pool, logger: deps.logger }),
   };
 }

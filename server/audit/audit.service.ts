@@ -27,7 +27,11 @@ export type AuditAction =
   | "environment_variable.update"
   | "environment_variable.delete"
   | "environment_variable.reveal"
-  | "environment_variable.bulk_apply";
+  | "environment_variable.bulk_apply"
+  | "deployment.deploy"
+  | "deployment.redeploy"
+  | "deployment.rollback"
+  | "deployment.cancel";
 
 export type AuditEvent = {
   action: AuditAction;

@@ -27,10 +27,12 @@ const FAST: Partial<ServicePolicy> = {
 let fly: TestFly;
 let appCounter = 0;
 
-function client(policy: Partial<ServicePolicy> = FAST, token = FLY_TOKEN) {
+function client(policy: Partial<ServicePolicy> = FAST, token = FLY_TOKEN, signal?: AbortSignal) {
   const resilience = createResilience({ metrics: createMetrics(), policies: { fly: policy } });
-  return { resilience, api: createFlyClient({ apiUrl: fly.url, resilience }).withToken(token) };
+  return { resilience, api: createFlyClient({ apiUrl: fly.url, resilience }).withToken(token, { signal }) };
 }
+
+const UNKNOWN_IMAGE = "registry.fly.io/hangar-client-test:never-pushed";
 
 function appName(): string {
   appCounter += 1;
@@ -167,6 +169,32 @@ describe("Fly client", () => {
     expect(waits.map((request) => request.status)).toEqual([408]);
   });
 
+  it("waits for one of several states and answers with the version Fly reports, the previous one after a failed update", async () => {
+    const { api } = client();
+    const app = appName();
+    await api.createApp({ name: app, orgSlug: FLY_ORG });
+    const machine = await api.createMachine(app, { config: { image: IMAGE } }, "launch-versions");
+    await waitStarted(api, app, machine.id);
+    const updated = await api.updateMachine(app, machine.id, { config: { image: UNKNOWN_IMAGE } });
+
+    const failed = await api.waitForState(app, machine.id, {
+      state: ["started", "failed"],
+      version: updated.instance_id,
+      timeoutSeconds: 10,
+    });
+    expect(failed).toEqual({ reached: true, state: "failed", version: updated.instance_id });
+    const reverted = await api.waitForState(app, machine.id, {
+      state: "started",
+      version: updated.instance_id,
+      timeoutSeconds: 10,
+    });
+    expect(reverted).toEqual({ reached: true, state: "started", version: machine.instance_id });
+    const events = (await api.getMachine(app, machine.id)).events ?? [];
+    expect(
+      events.find((event) => event.type === "update" && event.status === "failed")?.request?.error,
+    ).toMatch(/failed to pull image/);
+  });
+
   it("sets, lists and unsets secrets with versions", async () => {
     const { api } = client();
     const app = appName();
@@ -248,6 +276,32 @@ describe("Fly client", () => {
       await expect(api.createApp({ name, orgSlug: FLY_ORG })).resolves.toMatchObject({ name });
     });
 
+    it("finds a lease whose answer never came by its description instead of failing on our own lease", async () => {
+      const { api } = client({ ...FAST, timeoutMs: 500 });
+      const app = appName();
+      await api.createApp({ name: app, orgSlug: FLY_ORG });
+      const machine = await api.createMachine(app, { config: { image: IMAGE } }, "launch-lease");
+      await fly.control("POST", "/faults", { timeoutRate: 1, routes: "POST /v1/apps/*/machines/*/lease" });
+      const lease = await api.acquireLease(app, machine.id, {
+        ttlSeconds: 60,
+        description: "rollout 7 a1b2",
+      });
+      await fly.control("DELETE", "/faults");
+
+      const state = await fly.control<{ leases: { machineId: string; nonce: string }[] }>("GET", "/state");
+      expect(state.leases.find((held) => held.machineId === machine.id)?.nonce).toBe(lease.nonce);
+      const leaseCalls = (await fly.requests()).filter((request) =>
+        request.path.endsWith(`${machine.id}/lease`),
+      );
+      expect(leaseCalls.map((request) => `${request.method} ${request.status ?? "no answer"}`)).toEqual([
+        "POST no answer",
+        "GET 200",
+      ]);
+      // Releasing twice (a retry after a lost answer) is not an error.
+      await api.releaseLease(app, machine.id, lease.nonce);
+      await expect(api.releaseLease(app, machine.id, lease.nonce)).resolves.toBeUndefined();
+    });
+
     it("reconciles a machine create whose answer never came by its launch id", async () => {
       const { api } = client({ ...FAST, timeoutMs: 500 });
       const app = appName();
@@ -257,6 +311,66 @@ describe("Fly client", () => {
       await fly.control("DELETE", "/faults");
       const machines = await api.listMachines(app);
       expect(machines.map((listed) => listed.id)).toEqual([machine.id]);
+    });
+  });
+
+  describe("cancelled by the caller's signal", () => {
+    it("rejects a call in flight at once with the signal's reason, not retried and not counted by the breaker", async () => {
+      const controller = new AbortController();
+      const { api, resilience } = client({ ...FAST, breakerThreshold: 1 }, FLY_TOKEN, controller.signal);
+      const app = appName();
+      await api.createApp({ name: app, orgSlug: FLY_ORG });
+      await fly.control("POST", "/faults", { latencyMs: 2_000, routes: `GET /v1/apps/${app}` });
+
+      const reason = new Error("deployment cancelled");
+      const started = performance.now();
+      const pending = api.getApp(app);
+      setTimeout(() => controller.abort(reason), 100);
+      await expect(pending).rejects.toBe(reason);
+      expect(performance.now() - started).toBeLessThan(600);
+      expect(resilience.circuitState("fly")).toBe("closed");
+      // Every later call of this API is refused without a request; the same API without the signal works.
+      await expect(api.getApp(app)).rejects.toBe(reason);
+      await fly.control("DELETE", "/faults");
+      await expect(api.withSignal(undefined).getApp(app)).resolves.toMatchObject({ name: app });
+      const gets = (await fly.requests()).filter(
+        (request) => request.method === "GET" && request.path === `/v1/apps/${app}`,
+      );
+      expect(gets).toHaveLength(2);
+    });
+
+    it("stops waiting to retry when the signal aborts, and never retries", async () => {
+      const controller = new AbortController();
+      const { api, resilience } = client({ ...FAST, breakerThreshold: 2 }, FLY_TOKEN, controller.signal);
+      const app = appName();
+      await api.createApp({ name: app, orgSlug: FLY_ORG });
+      await fly.control("POST", "/faults", {
+        rateLimitRate: 1,
+        retryAfterSeconds: 1,
+        routes: `GET /v1/apps/${app}`,
+      });
+      const started = performance.now();
+      const pending = api.getApp(app);
+      setTimeout(() => controller.abort(), 200);
+      const error = await pending.catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DOMException);
+      expect((error as DOMException).name).toBe("AbortError");
+      expect(performance.now() - started).toBeLessThan(700);
+
+      // Past the Retry-After the retry would have been sent: it was not.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const gets = (await fly.requests()).filter(
+        (request) => request.method === "GET" && request.path === `/v1/apps/${app}`,
+      );
+      expect(gets.map((request) => request.status)).toEqual([429]);
+      expect(resilience.circuitState("fly")).toBe("closed");
+    });
+
+    it("sends nothing when the signal has already aborted", async () => {
+      const { api } = client(FAST, FLY_TOKEN, AbortSignal.abort("stop"));
+      const before = (await fly.requests()).length;
+      await expect(api.listRegions()).rejects.toBe("stop");
+      expect((await fly.requests()).length).toBe(before);
     });
   });
 });

@@ -4,7 +4,8 @@
 // "ref §x"), including where the live API differs from its OpenAPI spec (lease envelope, create bodies).
 //
 // Hand-written: npm clients cannot send `fly-machine-lease-nonce`, and each call needs its own
-// retry stance (creates are not idempotent and are reconciled instead of repeated).
+// retry stance (creates and leases are not idempotent and are reconciled instead of repeated). A
+// caller's signal (`withToken(token, { signal })`) cancels calls without counting against the breaker.
 import * as z from "zod";
 import type { CallOptions, Resilience } from "../resilience/resilience.ts";
 import { ExternalTimeoutError } from "../resilience/resilience.ts";
@@ -59,16 +60,57 @@ const currentTokenSchema = z.looseObject({
 });
 export type FlyTokenInfo = { orgSlug: string; organizationName: string | undefined; apps: string[] };
 
-/** Only `image` is required; Hangar passes the rest through as Fly documents it. */
-export type FlyMachineConfig = {
-  image: string;
+/** A health check, top-level (`config.checks`) or of a service (ref §1.5); durations are Go strings. */
+export type FlyMachineCheck = {
+  type: "tcp" | "http";
+  port?: number;
+  interval?: string;
+  timeout?: string;
+  grace_period?: string;
+  method?: string;
+  path?: string;
+  protocol?: "http" | "https";
+  tls_skip_verify?: boolean;
+  tls_server_name?: string;
+  headers?: { name: string; values: string[] }[];
+};
+
+export type FlyMachinePort = {
+  port?: number;
+  start_port?: number;
+  end_port?: number;
+  handlers?: string[];
+  force_https?: boolean;
+};
+
+export type FlyMachineService = {
+  protocol: "tcp" | "udp";
+  internal_port: number;
+  ports?: FlyMachinePort[];
+  /** Fly reads back `true`/`false` for "stop"/"off" (ref §1.5). */
+  autostop?: "off" | "stop" | "suspend" | boolean;
+  autostart?: boolean;
+  min_machines_running?: number;
+  concurrency?: { type?: "connections" | "requests"; soft_limit?: number; hard_limit?: number };
+  checks?: FlyMachineCheck[];
+};
+
+/** Everything of a machine config but its image and metadata: what a fly.toml describes. */
+export type FlyMachineSettings = {
   env?: Record<string, string>;
-  metadata?: Record<string, string>;
   guest?: { cpu_kind?: "shared" | "performance"; cpus?: number; memory_mb?: number };
-  services?: unknown[];
-  checks?: Record<string, unknown>;
+  services?: FlyMachineService[];
+  checks?: Record<string, FlyMachineCheck>;
   restart?: { policy?: "no" | "always" | "on-failure" | "spot-price"; max_retries?: number };
+  stop_config?: { signal?: string; timeout?: string };
+  init?: { cmd?: string[]; entrypoint?: string[]; exec?: string[] };
   auto_destroy?: boolean;
+};
+
+/** Only `image` is required; Hangar passes the rest through as Fly documents it. */
+export type FlyMachineConfig = FlyMachineSettings & {
+  image: string;
+  metadata?: Record<string, string>;
   [key: string]: unknown;
 };
 
@@ -99,8 +141,24 @@ const machineSchema = z.looseObject({
   checks: z
     .array(z.looseObject({ name: z.string(), status: z.string(), output: z.string().optional() }))
     .nullish(),
+  /** Newest first. */
   events: z
-    .array(z.looseObject({ type: z.string(), status: z.string(), timestamp: z.number().optional() }))
+    .array(
+      z.looseObject({
+        type: z.string(),
+        status: z.string(),
+        timestamp: z.number().optional(),
+        request: z
+          .looseObject({
+            error: z.string().optional(),
+            restart_count: z.number().optional(),
+            exit_event: z
+              .looseObject({ exit_code: z.number().optional(), restarting: z.boolean().optional() })
+              .optional(),
+          })
+          .nullish(),
+      }),
+    )
     .nullish(),
   nonce: z.string().optional(),
   created_at: z.string().optional(),
@@ -116,7 +174,8 @@ const waitSchema = z.looseObject({
   version: z.string().optional(),
 });
 export type FlyWaitResult =
-  { reached: true; state: string | undefined } | { reached: false; flyMessage: string };
+  | { reached: true; state: string | undefined; version: string | undefined }
+  | { reached: false; flyMessage: string };
 
 /** The live API wraps leases in an envelope (ref §1.6), unlike the spec's bare Lease. */
 const leaseSchema = z.looseObject({
@@ -125,6 +184,7 @@ const leaseSchema = z.looseObject({
     nonce: z.string().min(1),
     expires_at: z.number(),
     owner: z.string().optional(),
+    description: z.string().optional(),
     version: z.string().optional(),
   }),
 });
@@ -160,12 +220,24 @@ function outcomeUnknown(error: unknown): boolean {
   return error.upstreamStatus === 0 || error.upstreamStatus === 408 || error.upstreamStatus >= 500;
 }
 
+/** Whose call it is: the token, and the caller's signal that cancels it. */
+type Caller = { token: string; signal: AbortSignal | undefined };
+
+/**
+ * Thrown inside the resilience layer when the caller's signal stopped an attempt. Neither retryable
+ * nor a sign of an unwell Fly, so the breaker does not count it; callers see the signal's reason.
+ */
+class CallerAborted extends Error {}
+
 export function createFlyClient(deps: { apiUrl: string; resilience: Resilience }) {
   const baseUrl = `${deps.apiUrl.replace(/\/+$/, "")}/v1`;
 
-  /** One call with one token; non-2xx answers (other than `accept`ed ones) become FlyApiErrors. */
+  /**
+   * One call with one token; non-2xx answers (other than `accept`ed ones) become FlyApiErrors. When the
+   * caller's signal aborts, the call rejects at once with the signal's reason and is not retried.
+   */
   async function call<T>(
-    token: string,
+    caller: Caller,
     what: string,
     path: string,
     schema: z.ZodType<T>,
@@ -176,336 +248,405 @@ export function createFlyClient(deps: { apiUrl: string; resilience: Resilience }
     for (const [key, value] of Object.entries(init.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${caller.token}`,
+      accept: "application/json",
+    };
     if (init.body !== undefined) headers["content-type"] = "application/json";
     if (init.leaseNonce) headers["fly-machine-lease-nonce"] = init.leaseNonce;
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const callerSignal = caller.signal;
+    callerSignal?.throwIfAborted();
 
-    return deps.resilience.execute(
+    const attempt = async (timeoutSignal: AbortSignal) => {
+      const signal = callerSignal ? AbortSignal.any([timeoutSignal, callerSignal]) : timeoutSignal;
+      let response: Response;
+      try {
+        response = await fetch(url, { method, headers, body, signal, redirect: "error" });
+      } catch (error) {
+        // Our own timeout aborted it: let the resilience layer report the timeout.
+        if (timeoutSignal.aborted) throw error;
+        throw flyUnreachable(what, error);
+      }
+      if (init.accept?.includes(response.status)) {
+        await response.body?.cancel();
+        return { status: response.status, body: undefined };
+      }
+      if (!response.ok) throw await flyErrorFromResponse(what, response);
+      const text = await response.text();
+      const parsed = schema.safeParse(text === "" ? undefined : parseJson(text));
+      if (!parsed.success) {
+        throw flyUnexpectedBody(what, response.status, parsed.error.issues[0]?.message ?? "invalid body");
+      }
+      return { status: response.status, body: parsed.data };
+    };
+    if (!callerSignal) return deps.resilience.execute("fly", attempt, init.call);
+
+    // The caller's signal is not handed to the resilience layer: its timeout policy would turn the
+    // abort into a timeout the breaker counts. Instead each attempt watches it, and the race below
+    // stops waiting at once, also during a backoff before a retry (which then never starts).
+    const execution = deps.resilience.execute(
       "fly",
-      async (signal) => {
-        let response: Response;
+      async (timeoutSignal) => {
+        if (callerSignal.aborted) throw new CallerAborted();
         try {
-          response = await fetch(url, { method, headers, body, signal, redirect: "error" });
+          return await attempt(timeoutSignal);
         } catch (error) {
-          // Our own timeout aborted it: let the resilience layer report the timeout.
-          if (signal.aborted) throw error;
-          throw flyUnreachable(what, error);
+          throw callerSignal.aborted ? new CallerAborted() : error;
         }
-        if (init.accept?.includes(response.status)) {
-          await response.body?.cancel();
-          return { status: response.status, body: undefined };
-        }
-        if (!response.ok) throw await flyErrorFromResponse(what, response);
-        const text = await response.text();
-        const parsed = schema.safeParse(text === "" ? undefined : parseJson(text));
-        if (!parsed.success) {
-          throw flyUnexpectedBody(what, response.status, parsed.error.issues[0]?.message ?? "invalid body");
-        }
-        return { status: response.status, body: parsed.data };
       },
       init.call,
     );
+    let onAbort = () => {};
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+    });
+    callerSignal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const outcome = await Promise.race([execution, aborted]);
+      if (outcome) return outcome;
+    } catch (error) {
+      if (!callerSignal.aborted) throw error;
+    } finally {
+      callerSignal.removeEventListener("abort", onAbort);
+    }
+    execution.catch(() => {}); // ends with CallerAborted, which nobody needs
+    throw callerSignal.reason;
   }
 
   async function json<T>(
-    token: string,
+    caller: Caller,
     what: string,
     path: string,
     schema: z.ZodType<T>,
     init?: RequestInit,
   ) {
-    const { body, status } = await call(token, what, path, schema, init);
+    const { body, status } = await call(caller, what, path, schema, init);
     if (body === undefined) throw flyUnexpectedBody(what, status, "empty body");
     return body;
   }
 
   /**
-   * A create whose answer may be lost: after a timeout or a gateway error, look for what it would have
-   * made before trying again, so a create that did take effect is never repeated.
+   * Everything one Fly token may do. With `signal`, every call rejects with the signal's reason as soon as
+   * it aborts (in flight or waiting to retry), and nothing is retried after.
    */
-  async function createReconciled<T>(
-    create: () => Promise<T>,
-    find: () => Promise<T | undefined>,
-  ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await create();
-      } catch (error) {
-        if (!outcomeUnknown(error) || attempt >= MAX_CREATE_ATTEMPTS) throw error;
-        const existing = await find();
-        if (existing !== undefined) return existing;
-      }
-    }
-  }
-
-  const enc = encodeURIComponent;
-
-  /** Everything one Fly token may do. */
-  function withToken(token: string) {
-    const app = (name: string) => `/apps/${enc(name)}`;
-    const machine = (appName: string, id: string) => `${app(appName)}/machines/${enc(id)}`;
-
-    const api = {
-      /** Token introspection: which organisation (and apps) the token opens (ref §1.11). */
-      async currentToken(): Promise<FlyTokenInfo> {
-        const body = await json(token, "the token check", "/tokens/current", currentTokenSchema);
-        const [first] = body.tokens;
-        if (!first) throw flyUnexpectedBody("the token check", 200, "no token");
-        return { orgSlug: first.org_slug, organizationName: first.organization, apps: first.apps ?? [] };
-      },
-
-      async listRegions(): Promise<{ nearest: string | undefined; regions: FlyRegion[] }> {
-        const body = await json(token, "the region list", "/platform/regions", regionsSchema);
-        return { nearest: body.nearest, regions: body.regions };
-      },
-
-      async listApps(orgSlug: string): Promise<FlyApp[]> {
-        return (await json(token, "the app list", "/apps", appListSchema, { query: { org_slug: orgSlug } }))
-          .apps;
-      },
-
-      getApp(name: string): Promise<FlyApp> {
-        return json(token, `app ${name}`, app(name), appSchema);
-      },
-
-      /** Free: nobody has it. Fly names are global; a name held by another organisation answers 403 (ref §5). */
-      async isAppNameAvailable(name: string): Promise<boolean> {
-        const { status } = await call(token, `app ${name}`, app(name), anyBody, { accept: [403, 404] });
-        return status === 404;
-      },
-
-      /** Not retried blindly: a create whose answer was lost is looked up by name first. */
-      createApp(input: { name: string; orgSlug: string; network?: string }): Promise<FlyApp> {
-        return createReconciled(
-          () =>
-            json(token, `creating app ${input.name}`, "/apps", appSchema, {
-              method: "POST",
-              body: { name: input.name, org_slug: input.orgSlug, network: input.network },
-              call: { idempotent: false },
-            }),
-          async () => {
-            const { status, body } = await call(token, `app ${input.name}`, app(input.name), appSchema, {
-              accept: [404],
-            });
-            if (status === 404 || !body) return undefined;
-            if (body.organization && body.organization.slug !== input.orgSlug) return undefined;
-            return body;
-          },
-        );
-      },
-
-      async deleteApp(name: string, options: { force?: boolean } = {}): Promise<void> {
-        await call(token, `deleting app ${name}`, app(name), anyBody, {
-          method: "DELETE",
-          query: { force: options.force },
-        });
-      },
-
-      listMachines(
-        appName: string,
-        filter: {
-          state?: string[];
-          region?: string;
-          summary?: boolean;
-          includeDeleted?: boolean;
-          metadata?: Record<string, string>;
-        } = {},
-      ): Promise<FlyMachine[]> {
-        const query: Record<string, string | boolean | undefined> = {
-          state: filter.state?.join(","),
-          region: filter.region,
-          summary: filter.summary,
-          include_deleted: filter.includeDeleted,
-        };
-        for (const [key, value] of Object.entries(filter.metadata ?? {})) query[`metadata.${key}`] = value;
-        return json(token, `the machines of ${appName}`, `${app(appName)}/machines`, z.array(machineSchema), {
-          query,
-        });
-      },
-
-      getMachine(appName: string, id: string): Promise<FlyMachine> {
-        return json(token, `machine ${id}`, machine(appName, id), machineSchema);
-      },
-
-      /**
-       * Creates a machine tagged with `launchId` in its metadata; when the answer is lost the machine is
-       * looked up by that tag instead of being created twice.
-       */
-      createMachine(
-        appName: string,
-        request: FlyCreateMachineRequest,
-        launchId: string,
-      ): Promise<FlyMachine> {
-        const tagged: FlyCreateMachineRequest = {
-          ...request,
-          config: {
-            ...request.config,
-            metadata: { ...request.config.metadata, [LAUNCH_ID_METADATA_KEY]: launchId },
-          },
-        };
-        return createReconciled(
-          () =>
-            json(token, `creating a machine in ${appName}`, `${app(appName)}/machines`, machineSchema, {
-              method: "POST",
-              body: tagged,
-              call: { idempotent: false },
-            }),
-          async () =>
-            (await api.listMachines(appName, { metadata: { [LAUNCH_ID_METADATA_KEY]: launchId } }))[0],
-        );
-      },
-
-      /** Full config replace (ref §1.5); repeating it leaves the same configuration, so it is retried. */
-      updateMachine(
-        appName: string,
-        id: string,
-        request: FlyUpdateMachineRequest,
-        leaseNonce?: string,
-      ): Promise<FlyMachine> {
-        return json(token, `updating machine ${id}`, machine(appName, id), machineSchema, {
-          method: "POST",
-          body: request,
-          leaseNonce,
-        });
-      },
-
-      async startMachine(appName: string, id: string, leaseNonce?: string): Promise<void> {
-        await call(token, `starting machine ${id}`, `${machine(appName, id)}/start`, anyBody, {
-          method: "POST",
-          leaseNonce,
-        });
-      },
-
-      async stopMachine(
-        appName: string,
-        id: string,
-        options: { signal?: string; timeout?: string; leaseNonce?: string } = {},
-      ): Promise<void> {
-        await call(token, `stopping machine ${id}`, `${machine(appName, id)}/stop`, anyBody, {
-          method: "POST",
-          body: { signal: options.signal, timeout: options.timeout },
-          leaseNonce: options.leaseNonce,
-        });
-      },
-
-      async deleteMachine(
-        appName: string,
-        id: string,
-        options: { force?: boolean; leaseNonce?: string } = {},
-      ): Promise<void> {
-        await call(token, `deleting machine ${id}`, machine(appName, id), anyBody, {
-          method: "DELETE",
-          query: { force: options.force },
-          leaseNonce: options.leaseNonce,
-        });
-      },
-
-      /**
-       * Long-polls until the machine (optionally a given version) reaches `state`. Fly's 408 on its own
-       * deadline is an answer, not a failure: `reached: false`, and the caller decides whether to wait again.
-       */
-      async waitForState(
-        appName: string,
-        id: string,
-        options: { state: FlyMachineState; version?: string; timeoutSeconds?: number },
-      ): Promise<FlyWaitResult> {
-        const timeoutSeconds = Math.min(
-          MAX_WAIT_SECONDS,
-          Math.max(1, Math.round(options.timeoutSeconds ?? 60)),
-        );
-        const { status, body } = await call(
-          token,
-          `waiting for machine ${id}`,
-          `${machine(appName, id)}/wait`,
-          waitSchema,
-          {
-            query: { state: options.state, version: options.version, timeout: timeoutSeconds },
-            accept: [408],
-            call: { timeoutMs: timeoutSeconds * 1000 + WAIT_GRACE_MS },
-          },
-        );
-        if (status === 408 || !body) {
-          return {
-            reached: false,
-            flyMessage: `machine did not reach ${options.state} within ${timeoutSeconds}s`,
-          };
-        }
-        return { reached: true, state: body.state };
-      },
-
-      /** A new lease; held by someone else → FlyApiError 409. Not retried: a lost answer may hold it. */
-      async acquireLease(
-        appName: string,
-        id: string,
-        options: { ttlSeconds: number; description?: string },
-      ): Promise<FlyLease> {
-        const body = await json(
-          token,
-          `leasing machine ${id}`,
-          `${machine(appName, id)}/lease`,
-          leaseSchema,
-          {
-            method: "POST",
-            body: { ttl: options.ttlSeconds, description: options.description },
-            call: { idempotent: false },
-          },
-        );
-        return leaseOf(body);
-      },
-
-      /** Extends our lease; Fly returns the same nonce (ref §1.6). */
-      async refreshLease(appName: string, id: string, nonce: string, ttlSeconds: number): Promise<FlyLease> {
-        const body = await json(
-          token,
-          `refreshing the lease on ${id}`,
-          `${machine(appName, id)}/lease`,
-          leaseSchema,
-          {
-            method: "POST",
-            body: { ttl: ttlSeconds },
-            leaseNonce: nonce,
-          },
-        );
-        return leaseOf(body);
-      },
-
-      async releaseLease(appName: string, id: string, nonce: string): Promise<void> {
-        await call(token, `releasing the lease on ${id}`, `${machine(appName, id)}/lease`, anyBody, {
-          method: "DELETE",
-          leaseNonce: nonce,
-        });
-      },
-
-      /** Names and digests only: Hangar never reads secret values back. */
-      async listSecrets(appName: string): Promise<{ name: string; digest: string | undefined }[]> {
-        const body = await json(token, `the secrets of ${appName}`, `${app(appName)}/secrets`, secretsSchema);
-        return body.secrets.map((secret) => ({ name: secret.name, digest: secret.digest }));
-      },
-
-      /** Sets and unsets (null) in one write; returns the new secrets version for `min_secrets_version`. */
-      async setSecrets(appName: string, values: Record<string, string | null>): Promise<number> {
-        const body = await json(
-          token,
-          `updating the secrets of ${appName}`,
-          `${app(appName)}/secrets`,
-          secretsWriteSchema,
-          {
-            method: "POST",
-            body: { values },
-          },
-        );
-        return body.version;
-      },
-
-      unsetSecrets(appName: string, names: string[]): Promise<number> {
-        return api.setSecrets(appName, Object.fromEntries(names.map((name) => [name, null])));
-      },
+  function withToken(token: string, options: { signal?: AbortSignal } = {}): FlyApi {
+    return {
+      ...flyCalls({ call, json }, { token, signal: options.signal }),
+      withSignal: (signal) => withToken(token, { signal }),
     };
-    return api;
   }
 
   return { withToken };
+}
+
+/**
+ * A create whose answer may be lost: after a timeout or a gateway error, look for what it would have
+ * made before trying again, so a create that did take effect is never repeated.
+ */
+async function createReconciled<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      if (!outcomeUnknown(error) || attempt >= MAX_CREATE_ATTEMPTS) throw error;
+      const existing = await find();
+      if (existing !== undefined) return existing;
+    }
+  }
+}
+
+type Transport = {
+  call: <T>(
+    caller: Caller,
+    what: string,
+    path: string,
+    schema: z.ZodType<T>,
+    init?: RequestInit,
+  ) => Promise<{ status: number; body: T | undefined }>;
+  json: <T>(
+    caller: Caller,
+    what: string,
+    path: string,
+    schema: z.ZodType<T>,
+    init?: RequestInit,
+  ) => Promise<T>;
+};
+
+const enc = encodeURIComponent;
+
+/** The Machines API calls, made with one caller's token and signal. */
+function flyCalls({ call, json }: Transport, caller: Caller) {
+  const app = (name: string) => `/apps/${enc(name)}`;
+  const machine = (appName: string, id: string) => `${app(appName)}/machines/${enc(id)}`;
+
+  const api = {
+    /** Token introspection: which organisation (and apps) the token opens (ref §1.11). */
+    async currentToken(): Promise<FlyTokenInfo> {
+      const body = await json(caller, "the token check", "/tokens/current", currentTokenSchema);
+      const [first] = body.tokens;
+      if (!first) throw flyUnexpectedBody("the token check", 200, "no token");
+      return { orgSlug: first.org_slug, organizationName: first.organization, apps: first.apps ?? [] };
+    },
+
+    async listRegions(): Promise<{ nearest: string | undefined; regions: FlyRegion[] }> {
+      const body = await json(caller, "the region list", "/platform/regions", regionsSchema);
+      return { nearest: body.nearest, regions: body.regions };
+    },
+
+    async listApps(orgSlug: string): Promise<FlyApp[]> {
+      return (await json(caller, "the app list", "/apps", appListSchema, { query: { org_slug: orgSlug } }))
+        .apps;
+    },
+
+    getApp(name: string): Promise<FlyApp> {
+      return json(caller, `app ${name}`, app(name), appSchema);
+    },
+
+    /** Free: nobody has it. Fly names are global; a name held by another organisation answers 403 (ref §5). */
+    async isAppNameAvailable(name: string): Promise<boolean> {
+      const { status } = await call(caller, `app ${name}`, app(name), anyBody, { accept: [403, 404] });
+      return status === 404;
+    },
+
+    /** Not retried blindly: a create whose answer was lost is looked up by name first. */
+    createApp(input: { name: string; orgSlug: string; network?: string }): Promise<FlyApp> {
+      return createReconciled(
+        () =>
+          json(caller, `creating app ${input.name}`, "/apps", appSchema, {
+            method: "POST",
+            body: { name: input.name, org_slug: input.orgSlug, network: input.network },
+            call: { idempotent: false },
+          }),
+        async () => {
+          const { status, body } = await call(caller, `app ${input.name}`, app(input.name), appSchema, {
+            accept: [404],
+          });
+          if (status === 404 || !body) return undefined;
+          if (body.organization && body.organization.slug !== input.orgSlug) return undefined;
+          return body;
+        },
+      );
+    },
+
+    async deleteApp(name: string, options: { force?: boolean } = {}): Promise<void> {
+      await call(caller, `deleting app ${name}`, app(name), anyBody, {
+        method: "DELETE",
+        query: { force: options.force },
+      });
+    },
+
+    listMachines(
+      appName: string,
+      filter: {
+        state?: string[];
+        region?: string;
+        summary?: boolean;
+        includeDeleted?: boolean;
+        metadata?: Record<string, string>;
+      } = {},
+    ): Promise<FlyMachine[]> {
+      const query: Record<string, string | boolean | undefined> = {
+        state: filter.state?.join(","),
+        region: filter.region,
+        summary: filter.summary,
+        include_deleted: filter.includeDeleted,
+      };
+      for (const [key, value] of Object.entries(filter.metadata ?? {})) query[`metadata.${key}`] = value;
+      return json(caller, `the machines of ${appName}`, `${app(appName)}/machines`, z.array(machineSchema), {
+        query,
+      });
+    },
+
+    getMachine(appName: string, id: string): Promise<FlyMachine> {
+      return json(caller, `machine ${id}`, machine(appName, id), machineSchema);
+    },
+
+    /**
+     * Creates a machine tagged with `launchId` in its metadata; when the answer is lost the machine is
+     * looked up by that tag instead of being created twice.
+     */
+    createMachine(appName: string, request: FlyCreateMachineRequest, launchId: string): Promise<FlyMachine> {
+      const tagged: FlyCreateMachineRequest = {
+        ...request,
+        config: {
+          ...request.config,
+          metadata: { ...request.config.metadata, [LAUNCH_ID_METADATA_KEY]: launchId },
+        },
+      };
+      return createReconciled(
+        () =>
+          json(caller, `creating a machine in ${appName}`, `${app(appName)}/machines`, machineSchema, {
+            method: "POST",
+            body: tagged,
+            call: { idempotent: false },
+          }),
+        async () =>
+          (await api.listMachines(appName, { metadata: { [LAUNCH_ID_METADATA_KEY]: launchId } }))[0],
+      );
+    },
+
+    /** Full config replace (ref §1.5); repeating it leaves the same configuration, so it is retried. */
+    updateMachine(
+      appName: string,
+      id: string,
+      request: FlyUpdateMachineRequest,
+      leaseNonce?: string,
+    ): Promise<FlyMachine> {
+      return json(caller, `updating machine ${id}`, machine(appName, id), machineSchema, {
+        method: "POST",
+        body: request,
+        leaseNonce,
+      });
+    },
+
+    async startMachine(appName: string, id: string, leaseNonce?: string): Promise<void> {
+      await call(caller, `starting machine ${id}`, `${machine(appName, id)}/start`, anyBody, {
+        method: "POST",
+        leaseNonce,
+      });
+    },
+
+    async stopMachine(
+      appName: string,
+      id: string,
+      options: { signal?: string; timeout?: string; leaseNonce?: string } = {},
+    ): Promise<void> {
+      await call(caller, `stopping machine ${id}`, `${machine(appName, id)}/stop`, anyBody, {
+        method: "POST",
+        body: { signal: options.signal, timeout: options.timeout },
+        leaseNonce: options.leaseNonce,
+      });
+    },
+
+    async deleteMachine(
+      appName: string,
+      id: string,
+      options: { force?: boolean; leaseNonce?: string } = {},
+    ): Promise<void> {
+      await call(caller, `deleting machine ${id}`, machine(appName, id), anyBody, {
+        method: "DELETE",
+        query: { force: options.force },
+        leaseNonce: options.leaseNonce,
+      });
+    },
+
+    /**
+     * Long-polls until the machine (optionally a given version) reaches `state` (or one of several).
+     * Fly's 408 on its own deadline is an answer, not a failure: `reached: false`, and the caller decides
+     * whether to wait again. `version` is the one Fly answers for: after a failed update it is the
+     * previous one the machine reverted to (ref §1.7), so compare it.
+     */
+    async waitForState(
+      appName: string,
+      id: string,
+      options: {
+        state: FlyMachineState | FlyMachineState[];
+        version?: string;
+        timeoutSeconds?: number;
+      },
+    ): Promise<FlyWaitResult> {
+      const states = [options.state].flat().join(",");
+      const timeoutSeconds = Math.min(
+        MAX_WAIT_SECONDS,
+        Math.max(1, Math.round(options.timeoutSeconds ?? 60)),
+      );
+      const { status, body } = await call(
+        caller,
+        `waiting for machine ${id}`,
+        `${machine(appName, id)}/wait`,
+        waitSchema,
+        {
+          query: { state: states, version: options.version, timeout: timeoutSeconds },
+          accept: [408],
+          call: { timeoutMs: timeoutSeconds * 1000 + WAIT_GRACE_MS },
+        },
+      );
+      if (status === 408 || !body) {
+        return {
+          reached: false,
+          flyMessage: `machine did not reach ${states} within ${timeoutSeconds}s`,
+        };
+      }
+      return { reached: true, state: body.state, version: body.version };
+    },
+
+    /**
+     * A new lease; held by someone else → FlyApiError 409. Not retried blindly: when the answer is lost,
+     * the machine's current lease is ours if it carries our `description`, so make that unique.
+     */
+    async acquireLease(
+      appName: string,
+      id: string,
+      options: { ttlSeconds: number; description: string },
+    ): Promise<FlyLease> {
+      const path = `${machine(appName, id)}/lease`;
+      const body = await createReconciled(
+        () =>
+          json(caller, `leasing machine ${id}`, path, leaseSchema, {
+            method: "POST",
+            body: { ttl: options.ttlSeconds, description: options.description },
+            call: { idempotent: false },
+          }),
+        async () => {
+          const found = await call(caller, `the lease on ${id}`, path, leaseSchema, { accept: [404] });
+          return found.body?.data.description === options.description ? found.body : undefined;
+        },
+      );
+      return leaseOf(body);
+    },
+
+    /** Extends our lease; Fly returns the same nonce (ref §1.6). */
+    async refreshLease(appName: string, id: string, nonce: string, ttlSeconds: number): Promise<FlyLease> {
+      const body = await json(
+        caller,
+        `refreshing the lease on ${id}`,
+        `${machine(appName, id)}/lease`,
+        leaseSchema,
+        {
+          method: "POST",
+          body: { ttl: ttlSeconds },
+          leaseNonce: nonce,
+        },
+      );
+      return leaseOf(body);
+    },
+
+    /** A lease already gone (expired, or released by a retry whose first answer was lost) is fine. */
+    async releaseLease(appName: string, id: string, nonce: string): Promise<void> {
+      await call(caller, `releasing the lease on ${id}`, `${machine(appName, id)}/lease`, anyBody, {
+        method: "DELETE",
+        leaseNonce: nonce,
+        accept: [404],
+      });
+    },
+
+    /** Names and digests only: Hangar never reads secret values back. */
+    async listSecrets(appName: string): Promise<{ name: string; digest: string | undefined }[]> {
+      const body = await json(caller, `the secrets of ${appName}`, `${app(appName)}/secrets`, secretsSchema);
+      return body.secrets.map((secret) => ({ name: secret.name, digest: secret.digest }));
+    },
+
+    /** Sets and unsets (null) in one write; returns the new secrets version for `min_secrets_version`. */
+    async setSecrets(appName: string, values: Record<string, string | null>): Promise<number> {
+      const body = await json(
+        caller,
+        `updating the secrets of ${appName}`,
+        `${app(appName)}/secrets`,
+        secretsWriteSchema,
+        {
+          method: "POST",
+          body: { values },
+        },
+      );
+      return body.version;
+    },
+
+    unsetSecrets(appName: string, names: string[]): Promise<number> {
+      return api.setSecrets(appName, Object.fromEntries(names.map((name) => [name, null])));
+    },
+  };
+  return api;
 }
 
 function parseJson(text: string): unknown {
@@ -521,4 +662,7 @@ function leaseOf(body: z.infer<typeof leaseSchema>): FlyLease {
 }
 
 export type FlyClient = ReturnType<typeof createFlyClient>;
-export type FlyApi = ReturnType<FlyClient["withToken"]>;
+export type FlyApi = ReturnType<typeof flyCalls> & {
+  /** The same API cancelled by another signal, or by none (e.g. to clean up after a cancel). */
+  withSignal(signal: AbortSignal | undefined): FlyApi;
+};

@@ -1,7 +1,6 @@
 // Projects against the GitHub and Fly.io emulators over HTTP: creation checks the repository and
 // creates the Fly app, every invalid field is a field error, and a failure half-way leaves neither side
 // half-created.
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLY_TOKEN } from "../test/fly.ts";
 import { signUp } from "../test/harness.ts";

@@ -66,6 +66,10 @@ export function createProjectRepository() {
     find(db: DbClient, organizationId: string, projectId: string): Promise<ProjectRow | null> {
       return db.project.findFirst({ where: { id: projectId, organizationId }, select: projectSelect });
     },
+    /** Any organisation's project: for the deployment worker, which acts on ids it stored itself. */
+    findById(db: DbClient, projectId: string): Promise<ProjectRow | null> {
+      return db.project.findUnique({ where: { id: projectId }, select: projectSelect });
+    },
     /** Locks the project row until the transaction ends. */
     async lock(db: DbClient, organizationId: string, projectId: string): Promise<boolean> {
       const rows = await db.$queryRaw<{ id: string }[]>`

@@ -45,7 +45,9 @@ function uniqueViolationOn(error: unknown, field: string): boolean {
   const candidate = error as { code?: unknown; meta?: { target?: unknown } } | null;
   if (candidate?.code !== "P2002") return false;
   const target = candidate.meta?.target;
-  return Array.isArray(target) ? target.includes(field) : String(target ?? "").includes(field);
+  if (Array.isArray(target)) return target.includes(field);
+  // The pg driver adapter reports the constraint by name, e.g. project_organizationId_name_key.
+  return typeof target === "string" ? target.includes(field) : JSON.stringify(target ?? "").includes(field);
 }
 
 export type CreateProject = {

@@ -2,22 +2,32 @@
 // transaction (with the row that caused them), and workers are woken by LISTEN/NOTIFY, not a slow poll.
 import { PgBoss } from "pg-boss";
 import type pg from "pg";
+import type { DbClient } from "../db/prisma.ts";
 import type { Logger } from "../observability/logger.ts";
 
 export const QUEUES = {
   webhookProcess: "webhook-process",
+  deploymentRun: "deployment-run",
+  deploymentFeedback: "deployment-feedback",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** A job and the correlation id every log line of its processing carries. */
-export type JobData = { correlationId: string; deliveryRowId?: string };
+export type JobData = { correlationId: string; deliveryRowId?: string; deploymentId?: string };
 
 /** Runs SQL on a connection that is inside the caller's transaction (a pg client, a Prisma transaction). */
 export type SqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
 
 export function pgExecutor(client: pg.PoolClient): SqlExecutor {
   return { executeSql: (text, values) => client.query(text, values) };
+}
+
+/** The same, for a Prisma interactive transaction. */
+export function prismaExecutor(db: DbClient): SqlExecutor {
+  return {
+    executeSql: async (text, values = []) => ({ rows: await db.$queryRawUnsafe<unknown[]>(text, ...values) }),
+  };
 }
 
 export type Queue = {
@@ -52,9 +62,25 @@ export async function startQueue(options: {
     expireInSeconds: 300,
     heartbeatSeconds: 10,
   };
-  await boss.createQueue(QUEUES.webhookProcess, webhookQueue);
-  // createQueue keeps an existing queue's options; apply the current ones on every start.
-  await boss.updateQueue(QUEUES.webhookProcess, webhookQueue);
+  // A deployment run holds its own lease (server/deployments); the job only has to outlive the longest
+  // run, and a retry after a crash resumes the deployment from its checkpoint.
+  const deploymentRunQueue = {
+    notify: true,
+    retryLimit: 3,
+    retryDelay: 5,
+    expireInSeconds: 3 * 60 * 60,
+    heartbeatSeconds: 30,
+  };
+  const deploymentFeedbackQueue = { notify: true, retryLimit: 8, retryDelay: 5, retryBackoff: true };
+  for (const [name, options] of [
+    [QUEUES.webhookProcess, webhookQueue],
+    [QUEUES.deploymentRun, deploymentRunQueue],
+    [QUEUES.deploymentFeedback, deploymentFeedbackQueue],
+  ] as const) {
+    await boss.createQueue(name, options);
+    // createQueue keeps an existing queue's options; apply the current ones on every start.
+    await boss.updateQueue(name, options);
+  }
 
   return {
     boss,

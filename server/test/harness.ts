@@ -1,5 +1,8 @@
 // A real Hangar HTTP server on a random port with its own database, wired exactly as main.ts does.
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { createAuth, type Auth, type AuthSession } from "../auth/auth.ts";
 import { createEncryption } from "../crypto/encryption.ts";
@@ -15,6 +18,13 @@ import type { LimitSettings } from "../rate-limit/limiters.ts";
 import { createResilience } from "../resilience/resilience.ts";
 import { type Queue, startQueue } from "../queue/queue.ts";
 import { createServices } from "../services.ts";
+import { createSandboxBuilder } from "../deployments/builders/sandbox-builder.ts";
+import {
+  type DeploymentEngine,
+  type DeploymentSettings,
+  createDeploymentEngine,
+  defaultDeploymentSettings,
+} from "../deployments/deployments.ts";
 import { type Webhooks, createWebhooks } from "../webhooks/webhooks.ts";
 import type { Services } from "../trpc/context.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
@@ -35,9 +45,34 @@ export const testEnvironmentEncryption = createEncryption({
   purpose: "environment-variable",
 });
 
+/** Short leases and fast sweeps, so crash recovery shows within seconds. */
+export function testDeploymentSettings(workspaceRoot: string): DeploymentSettings {
+  const defaults = defaultDeploymentSettings({
+    dataDir: workspaceRoot,
+    buildTimeoutSeconds: 60,
+    leaseSeconds: 3,
+  });
+  return {
+    runner: {
+      ...defaults.runner,
+      heartbeatMs: 200,
+      workspaceRoot,
+      rollout: {
+        initialMachineCount: 1,
+        leaseTtlSeconds: 30,
+        startedMs: 15_000,
+        healthyMs: 15_000,
+        smokeMs: 300,
+      },
+    },
+    sweep: { intervalMs: 500, requeueAfterMs: 2_000, maxQueuedMs: 10 * 60_000, maxRunningMs: 10 * 60_000 },
+  };
+}
+
 export type TestServer = {
   url: string;
   webhooks: Webhooks;
+  deployments: DeploymentEngine;
   queue: Queue;
   database: TestDatabase;
   services: Services;
@@ -56,9 +91,16 @@ export async function startTestServer(
     github?: GitHubAppSettings;
     /** The Fly Machines API (e.g. server/test/fly.ts's emulator); by default a port nothing listens on. */
     flyApiUrl?: string;
+    /** Run deployments (needs `github` and `flyApiUrl`; builds with the sandbox builder); default true. */
+    deploymentWorker?: boolean;
+    /** Slows the sandbox builder down (per log line), so a test can act while a build runs. */
+    builderLineDelayMs?: number;
+    /** Overrides of the test deployment settings (short leases, fast sweeps). */
+    deploymentSettings?: (settings: DeploymentSettings) => DeploymentSettings;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
+  const workspaceRoot = await mkdtemp(path.join(os.tmpdir(), "hangar-workspaces-"));
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -88,6 +130,26 @@ export async function startTestServer(
       encryption: createEncryption({ secret: TEST_ENCRYPTION_SECRET, purpose: "fly-credential" }),
     },
   });
+  await services.deploymentEvents.start();
+  const defaults = testDeploymentSettings(workspaceRoot);
+  const deployments = createDeploymentEngine({
+    db: database.db,
+    queue,
+    services,
+    logs: services.deploymentLogs,
+    github: githubClient,
+    builder: createSandboxBuilder({
+      flyEmulatorControlUrl: `${options.flyApiUrl ?? "http://127.0.0.1:9"}/_emulator`,
+      lineDelayMs: options.builderLineDelayMs ?? 0,
+    }),
+    encryption: testEnvironmentEncryption,
+    settings: options.deploymentSettings ? options.deploymentSettings(defaults) : defaults,
+    urls: {
+      deployment: (deploymentId) => `${url}/deployments/${deploymentId}`,
+      app: (flyAppName) => `${options.flyApiUrl ?? ""}/_apps/${flyAppName}`,
+    },
+    logger,
+  });
   const webhooks = createWebhooks({
     db: database.db,
     pool: database.pool,
@@ -96,9 +158,12 @@ export async function startTestServer(
     failureLimiter: services.limiters.webhookFailures,
     metrics,
     logger,
+    projects: deployments.triggers,
     installations: services.github?.installationHandlers,
   });
   if (options.worker ?? true) await webhooks.startWorker();
+  const deploymentWorker =
+    (options.deploymentWorker ?? true) && deployments.runner ? await deployments.startWorker() : undefined;
   const auth = createAuth({
     publicUrl: url,
     secret: "test-secret-that-is-at-least-32-characters-long",
@@ -128,6 +193,7 @@ export async function startTestServer(
   return {
     url,
     webhooks,
+    deployments,
     queue,
     database,
     services,
@@ -136,7 +202,10 @@ export async function startTestServer(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      deploymentWorker?.stop();
       await queue.stop({ graceful: false, timeoutMs: 1_000 });
+      await services.deploymentEvents.stop();
+      await rm(workspaceRoot, { recursive: true, force: true });
       await database.drop();
     },
   };

@@ -37,6 +37,14 @@ const ACCESS: Record<string, Access> = {
   "environmentVariable.remove": "member",
   "environmentVariable.previewPaste": "member",
   "environmentVariable.applyPaste": "member",
+  "deployment.list": "viewer",
+  "deployment.byId": "viewer",
+  "deployment.logs": "viewer",
+  "deployment.follow": "viewer",
+  "deployment.deploy": "member",
+  "deployment.redeploy": "member",
+  "deployment.rollback": "member",
+  "deployment.cancel": "member",
 };
 
 type Actor = "anonymous" | "outsider" | Role;
@@ -115,7 +123,13 @@ describe("authorization matrix", () => {
       const input =
         access === "authenticated"
           ? undefined
-          : { organizationId, projectId, environment: "production", key: "MATRIX_KEY" };
+          : {
+              organizationId,
+              projectId,
+              deploymentId: crypto.randomUUID(),
+              environment: "production",
+              key: "MATRIX_KEY",
+            };
       let code = "OK";
       try {
         await (procedure as (input: unknown) => Promise<unknown>)(input);

@@ -5,6 +5,8 @@ import type { AuditService } from "../audit/audit.service.ts";
 import type { FlyCredentialService } from "../fly/fly-credential.service.ts";
 import type { GitHubService } from "../github/github.service.ts";
 import type { OrganizationService } from "../organizations/organization.service.ts";
+import type { DeploymentEvents, DeploymentLogStore } from "../deployments/deployment-log.ts";
+import type { DeploymentService } from "../deployments/deployment.service.ts";
 import type { EnvironmentVariableService } from "../projects/environment-variable.service.ts";
 import type { ProjectService } from "../projects/project.service.ts";
 import type { Limiters } from "../rate-limit/limiters.ts";
@@ -22,6 +24,10 @@ export type Services = {
   webhookInbox: WebhookInboxService;
   projects: ProjectService;
   environmentVariables: EnvironmentVariableService;
+  deployments: DeploymentService;
+  deploymentLogs: DeploymentLogStore;
+  /** Wakes live log viewers; main.ts starts and stops its LISTEN connection. */
+  deploymentEvents: DeploymentEvents;
 };
 
 export type Context = {

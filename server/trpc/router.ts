@@ -1,6 +1,7 @@
 import { accountRouter } from "../account/account.router.ts";
 import { flyCredentialRouter } from "../fly/fly-credential.router.ts";
 import { githubRouter } from "../github/github.router.ts";
+import { deploymentRouter } from "../deployments/deployment.router.ts";
 import { environmentVariableRouter } from "../projects/environment-variable.router.ts";
 import { projectRouter } from "../projects/project.router.ts";
 import { organizationRouter } from "../organizations/organization.router.ts";
@@ -15,6 +16,7 @@ export const appRouter = router({
   webhookDelivery: webhookInboxRouter,
   project: projectRouter,
   environmentVariable: environmentVariableRouter,
+  deployment: deploymentRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,7 +3,7 @@
 import type { AuditService } from "../audit/audit.service.ts";
 import type { Database } from "../db/prisma.ts";
 import { AppError } from "../errors.ts";
-import { QUEUES, type Queue } from "../queue/queue.ts";
+import { QUEUES, type Queue, prismaExecutor } from "../queue/queue.ts";
 import type { WebhookRepository } from "./webhook.repository.ts";
 import { isHandledEvent } from "./webhook.schema.ts";
 
@@ -59,7 +59,7 @@ export function createWebhookInboxService(deps: {
             reason: "NOT_PROCESSED_YET",
           });
         }
-        await deps.queue.insertInTransaction(repository.executorFor(tx), QUEUES.webhookProcess, [
+        await deps.queue.insertInTransaction(prismaExecutor(tx), QUEUES.webhookProcess, [
           { correlationId: delivery.deliveryId, deliveryRowId: delivery.id },
         ]);
         await deps.audit.record(tx, {

@@ -24,7 +24,10 @@ export type Outcome = { status: "processed" | "ignored" | "failed"; reason: stri
 
 /** Decides what a push or pull request means for Hangar's projects; the Projects and Deployments work plugs in here. */
 export type ProjectMatcher = {
-  onPush(db: DbClient, push: { repository: string; branch: string; payload: PushPayload }): Promise<Outcome>;
+  onPush(
+    db: DbClient,
+    push: { repository: string; branch: string; payload: PushPayload; deliveryRowId: string },
+  ): Promise<Outcome>;
   onPullRequest(
     db: DbClient,
     pullRequest: { repository: string; payload: PullRequestPayload },
@@ -60,7 +63,12 @@ export function createWebhookProcessor(deps: {
     return { status: "failed", reason: sanitizeText(`invalid ${event} payload: ${describeIssues(error)}`) };
   }
 
-  async function route(db: DbClient, event: string, payload: unknown): Promise<Outcome> {
+  async function route(
+    db: DbClient,
+    event: string,
+    payload: unknown,
+    deliveryRowId: string,
+  ): Promise<Outcome> {
     switch (event) {
       case "ping": {
         const parsed = pingPayload.safeParse(payload);
@@ -83,7 +91,7 @@ export function createWebhookProcessor(deps: {
         if (push.head_commit && SKIP_DEPLOY.test(push.head_commit.message)) {
           return { status: "ignored", reason: "ignored: [skip deploy] in the commit message" };
         }
-        return projects.onPush(db, { repository, branch, payload: push });
+        return projects.onPush(db, { repository, branch, payload: push, deliveryRowId });
       }
       case "pull_request": {
         const parsed = pullRequestPayload.safeParse(payload);
@@ -114,7 +122,7 @@ export function createWebhookProcessor(deps: {
     deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
     // Every line written for this delivery carries its id, even when it is processed in a batch.
     return runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
-      const outcome = await route(tx, delivery.event, delivery.payload);
+      const outcome = await route(tx, delivery.event, delivery.payload, delivery.id);
       await deps.repository.recordOutcome(tx, delivery.id, outcome);
       deps.logger.info(
         { event: delivery.event, status: outcome.status, reason: outcome.reason },

@@ -3,7 +3,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { DbClient } from "../db/prisma.ts";
-import type { SqlExecutor } from "../queue/queue.ts";
 import type { Prisma } from "../db/generated/client.ts";
 
 export type IncomingDelivery = {
@@ -207,13 +206,6 @@ export function createWebhookRepository(pool: pg.Pool) {
     },
 
     /** Lets the queue insert jobs inside a Prisma transaction. */
-    executorFor(db: DbClient): SqlExecutor {
-      return {
-        executeSql: async (text, values = []) => ({
-          rows: await db.$queryRawUnsafe<unknown[]>(text, ...values),
-        }),
-      };
-    },
 
     async findByDeliveryId(db: DbClient, deliveryId: string) {
       return db.webhookDelivery.findUnique({ where: { deliveryId }, select: deliverySelect });

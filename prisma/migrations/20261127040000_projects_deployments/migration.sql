@@ -67,6 +67,7 @@ CREATE TABLE "deployment" (
     "releaseVersion" INTEGER,
     "machines" JSONB,
     "githubDeploymentId" BIGINT,
+    "githubStatus" VARCHAR(20),
     "webhookDeliveryId" UUID,
     "requestedByUserId" TEXT,
     "failedStep" VARCHAR(20),

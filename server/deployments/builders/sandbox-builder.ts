@@ -78,6 +78,18 @@ async function readDockerfile(request: BuildRequest): Promise<{ text: string; sh
   }
 }
 
+/**
+ * How the emulated machines behave, chosen by the Dockerfile so that failures can be tried in the
+ * sandbox: `LABEL sandbox.health=failing` fails health checks, `LABEL sandbox.crash=true` crash-loops.
+ */
+function sandboxBehaviour(instructions: string[]): { healthy: boolean; crashLoop: boolean } {
+  const labels = instructions.filter((instruction) => instruction.startsWith("LABEL ")).join(" ");
+  return {
+    healthy: !/sandbox\.health\s*=\s*"?failing"?/.test(labels),
+    crashLoop: /sandbox\.crash\s*=\s*"?true"?/.test(labels),
+  };
+}
+
 export function createSandboxBuilder(options: SandboxBuilderOptions): Builder {
   const lineDelayMs = options.lineDelayMs ?? 0;
   const controlUrl = options.flyEmulatorControlUrl.replace(/\/+$/, "");
@@ -94,13 +106,17 @@ export function createSandboxBuilder(options: SandboxBuilderOptions): Builder {
   }
 
   /** The emulator's registry (POST /_emulator/images) is what makes the image pullable by machines. */
-  async function register(imageRef: string, signal: AbortSignal): Promise<void> {
+  async function register(
+    imageRef: string,
+    behaviour: { healthy: boolean; crashLoop: boolean },
+    signal: AbortSignal,
+  ): Promise<void> {
     let response: Response;
     try {
       response = await fetch(`${controlUrl}/images`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ref: imageRef }),
+        body: JSON.stringify({ ref: imageRef, ...behaviour }),
         signal: AbortSignal.any([signal, AbortSignal.timeout(REGISTRATION_TIMEOUT_MS)]),
       });
     } catch (error) {
@@ -150,7 +166,7 @@ export function createSandboxBuilder(options: SandboxBuilderOptions): Builder {
         `${exportStep} naming to ${imageRef} done`,
         `${exportStep} pushing ${imageRef}`,
       ]);
-      await register(imageRef, request.signal);
+      await register(imageRef, sandboxBehaviour(instructions), request.signal);
       await emit(request, [`${exportStep} DONE 0.0s`, "--> Building image done", `image: ${imageRef}`]);
       return { imageRef };
     },
