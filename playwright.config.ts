@@ -2,6 +2,8 @@ import { defineConfig, devices } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const BASE_URL = `http://localhost:${PORT}`;
+/** Specs that sign in as the emulator's octocat and use the App installed on acme (see projects). */
+const GITHUB_ACCOUNT_SPECS = ["connect-github.spec.ts", "project-env.spec.ts", "push-to-live.spec.ts"];
 
 // End-to-end tests run the built app (npm run test:e2e builds it first) in sandbox mode with a fresh
 // data directory, on the system's Chromium (no browser download is possible here).
@@ -28,7 +30,22 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    {
+      name: "chromium",
+      use: { ...devices["Desktop Chrome"] },
+      testIgnore: GITHUB_ACCOUNT_SPECS,
+    },
+    {
+      // These specs share one emulated GitHub account (octocat, who signs in to one Hangar user) and its
+      // single App installation on acme: they run one at a time, in file order, so connect-github
+      // (which resets the emulator and expects no installation yet) comes first.
+      name: "github-account",
+      use: { ...devices["Desktop Chrome"] },
+      testMatch: GITHUB_ACCOUNT_SPECS,
+      workers: 1,
+    },
+  ],
   webServer: {
     // Exactly what `npm start` runs (in sandbox mode it also starts the GitHub and Fly emulators).
     command: "rm -rf .tmp/e2e && node_modules/.bin/tsx server/main.ts",

@@ -1,10 +1,20 @@
 import { QueryClient } from "@tanstack/react-query";
-import { TRPCClientError, createTRPCClient, httpBatchLink } from "@trpc/client";
+import {
+  TRPCClientError,
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+} from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
 import type { AppRouter } from "../../../server/trpc/router.ts";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+/** What each procedure answers, as the client sees it (after superjson: dates are Dates). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -26,7 +36,15 @@ export function createQueryClient(): QueryClient {
 
 export function createTrpcClient() {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+    links: [
+      // Subscriptions (the live deployment log) use server-sent events; EventSource reconnects and
+      // sends the last event id, so the stream resumes where it stopped.
+      splitLink({
+        condition: (operation) => operation.type === "subscription",
+        true: httpSubscriptionLink({ url: "/api/trpc", transformer: superjson }),
+        false: httpBatchLink({ url: "/api/trpc", transformer: superjson }),
+      }),
+    ],
   });
 }
 
@@ -44,4 +62,28 @@ export function fieldErrorsOf(error: unknown): Record<string, string[]> {
   if (!(error instanceof TRPCClientError)) return {};
   const data = error.data as { fieldErrors?: Record<string, string[]> | null } | undefined;
   return data?.fieldErrors ?? {};
+}
+
+/** The API's stable reason for a failure (e.g. "ENVIRONMENT_CHANGED_SINCE_PREVIEW"), to branch on. */
+export function errorReasonOf(error: unknown): string | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data = error.data as { reason?: string | null } | undefined;
+  return data?.reason ?? undefined;
+}
+
+/** The SPEC §6 code of a failed call (e.g. "NOT_FOUND"). */
+export function errorCodeOf(error: unknown): string | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data = error.data as { code?: string | null } | undefined;
+  return data?.code ?? undefined;
+}
+
+/** The first message for each field, with a prefix such as "settings." removed from nested paths. */
+export function firstFieldErrors(fieldErrors: Record<string, string[]>, prefix = ""): Record<string, string> {
+  const first: Record<string, string> = {};
+  for (const [path, messages] of Object.entries(fieldErrors)) {
+    const field = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
+    if (messages[0] && !first[field]) first[field] = messages[0];
+  }
+  return first;
 }
