@@ -88,6 +88,7 @@ const envSchema = z.object({
     .default(30 * 60),
   BUILD_IMAGE_TEMPLATE: optionalString,
   DEPLOYMENT_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(20),
+  SANDBOX_FLY_TIME_SCALE: z.coerce.number().min(1).max(1000).default(1),
 });
 
 export type Config = {
@@ -143,6 +144,8 @@ export type Config = {
   };
   /** How long a deployment's worker may go silent before another worker takes the deployment over. */
   deploymentLeaseSeconds: number;
+  /** Sandbox mode: how much faster than real time the Fly emulator's clock runs. */
+  sandboxFlyTimeScale: number;
   limits: {
     apiRequestsPerMinute: number;
     signInFailuresAllowed: number;
@@ -305,6 +308,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       imageTemplate: env.BUILD_IMAGE_TEMPLATE,
     },
     deploymentLeaseSeconds: env.DEPLOYMENT_LEASE_SECONDS,
+    sandboxFlyTimeScale: env.SANDBOX_FLY_TIME_SCALE,
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       signInFailuresAllowed: env.SIGN_IN_FAILURES_ALLOWED,

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
             childEnv: config.childEnv,
             publicUrl: config.publicUrl,
             webhookSecret: config.webhooks.secrets.current,
+            flyTimeScale: config.sandboxFlyTimeScale,
             logger,
           })
         : undefined;

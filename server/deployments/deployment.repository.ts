@@ -25,6 +25,7 @@ const deploymentSelect = {
   githubDeploymentId: true,
   githubStatus: true,
   requestedByUserId: true,
+  webhookDeliveryId: true,
   failedStep: true,
   failureReason: true,
   cancelRequestedAt: true,

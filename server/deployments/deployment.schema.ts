@@ -14,7 +14,6 @@ export const DEPLOYMENT_STATUSES = [
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ["live", "failed", "cancelled", "superseded"];
-export const RUNNING_STATUSES: readonly DeploymentStatus[] = ["building", "deploying"];
 
 export function isTerminal(status: string): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);

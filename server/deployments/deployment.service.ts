@@ -12,7 +12,7 @@ import { QUEUES, type Queue, prismaExecutor } from "../queue/queue.ts";
 import { currentCorrelation } from "../observability/context.ts";
 import type { DeploymentLogStore } from "./deployment-log.ts";
 import type { DeploymentRepository, DeploymentRow, NewDeployment } from "./deployment.repository.ts";
-import { type EnvironmentChoice, RUNNING_STATUSES, isTerminal } from "./deployment.schema.ts";
+import { type EnvironmentChoice, isTerminal } from "./deployment.schema.ts";
 
 export function deploymentNotFound(): AppError {
   return new AppError("NOT_FOUND", "No such deployment in this organization.", {
@@ -285,7 +285,6 @@ export function createDeploymentService(deps: {
       return deps.logs.read(input.deploymentId, input.afterSeq, input.limit);
     },
 
-    isRunning: (status: string) => (RUNNING_STATUSES as readonly string[]).includes(status),
   };
 }
 

@@ -116,6 +116,8 @@ export async function startSandbox(options: {
   childEnv: { PATH: string; HOME: string };
   publicUrl: string;
   webhookSecret: string;
+  /** Emulated Fly time runs this many times faster than real time (health-check grace periods…). */
+  flyTimeScale: number;
   logger: Logger;
 }): Promise<Sandbox> {
   const credentials = loadOrCreateCredentials(options.dataDir);
@@ -147,6 +149,7 @@ export async function startSandbox(options: {
         FLY_EMULATOR_PORT: "0",
         FLY_EMULATOR_SEED_ORG: "personal",
         FLY_EMULATOR_SEED_TOKEN: credentials.flyToken,
+        FLY_EMULATOR_TIME_SCALE: String(options.flyTimeScale),
       },
       options.logger,
     ),

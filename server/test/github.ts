@@ -76,7 +76,7 @@ function cookieHeader(jar: Map<string, string>): string {
  */
 export async function authorizeWithGitHub(
   serverUrl: string,
-  github: TestGitHub,
+  github: { settings: { webUrl: string } },
   options: { login?: string; cookie?: string } = {},
 ): Promise<{ cookie: string; location: string }> {
   const jar = new Map<string, string>();
