@@ -34,6 +34,20 @@ export function toDeploymentView(row: DeploymentRow): DeploymentView {
   };
 }
 
+/** A new deployment of the same app and commit as `source` (a redeploy or a rollback). */
+function repeating(source: DeploymentRow) {
+  return {
+    environment: source.environment as Environment,
+    flyAppName: source.flyAppName,
+    pullRequestNumber: source.pullRequestNumber,
+    branch: source.branch,
+    commitSha: source.commitSha,
+    commitMessage: source.commitMessage,
+    commitAuthor: source.commitAuthor,
+    sourceDeploymentId: source.id,
+  };
+}
+
 export type DeploymentRequest = Omit<NewDeployment, "projectId" | "flyAppName" | "environment"> & {
   environment?: Environment;
   flyAppName?: string;
@@ -189,15 +203,8 @@ export function createDeploymentService(deps: {
       return requestAudited(
         project,
         {
+          ...repeating(source),
           trigger: "redeploy",
-          environment: source.environment as Environment,
-          flyAppName: source.flyAppName,
-          pullRequestNumber: source.pullRequestNumber,
-          branch: source.branch,
-          commitSha: source.commitSha,
-          commitMessage: source.commitMessage,
-          commitAuthor: source.commitAuthor,
-          sourceDeploymentId: source.id,
         },
         "deployment.redeploy",
         input.actorUserId,
@@ -223,15 +230,8 @@ export function createDeploymentService(deps: {
       return requestAudited(
         project,
         {
+          ...repeating(source),
           trigger: "rollback",
-          environment: source.environment as Environment,
-          flyAppName: source.flyAppName,
-          pullRequestNumber: source.pullRequestNumber,
-          branch: source.branch,
-          commitSha: source.commitSha,
-          commitMessage: source.commitMessage,
-          commitAuthor: source.commitAuthor,
-          sourceDeploymentId: source.id,
           environmentChoice: input.environmentChoice,
           imageRef: source.imageRef,
         },
@@ -284,7 +284,6 @@ export function createDeploymentService(deps: {
       await requireDeployment(input.organizationId, input.deploymentId);
       return deps.logs.read(input.deploymentId, input.afterSeq, input.limit);
     },
-
   };
 }
 
