@@ -98,6 +98,21 @@ describe("deployments", () => {
     expect(text).not.toContain(encoded);
   });
 
+  it("marks the environment 'redeploy needed' after a variable changes, until a deployment syncs it", async () => {
+    const scope = { organizationId: world.organizationId, projectId };
+    expect((await caller.project.byId(scope)).redeployNeeded).toEqual({ production: false, preview: false });
+    await caller.environmentVariable.set({
+      ...scope,
+      environment: "production",
+      key: "NEW_FLAG",
+      value: "on",
+    });
+    expect((await caller.project.byId(scope)).redeployNeeded).toEqual({ production: true, preview: false });
+    const deployment = await caller.deployment.deploy(scope);
+    await waitForDeployment(world, projectId, (d) => d.id === deployment.id && isTerminalDeployment(d));
+    expect((await caller.project.byId(scope)).redeployNeeded).toEqual({ production: false, preview: false });
+  });
+
   it("tells GitHub: a deployment with queued, in_progress and success statuses", async () => {
     const [latest] = await caller.deployment.list({
       organizationId: world.organizationId,
@@ -113,7 +128,10 @@ describe("deployments", () => {
         sha: string;
         statuses: { state: string; log_url?: string; environment_url?: string }[];
       }[];
-      const mine = all.find((candidate) => candidate.sha === latest.commitSha);
+      // Several deployments share this commit (the later ones redeploy it): find this one's by its log URL.
+      const mine = all.find((candidate) =>
+        candidate.statuses.some((status) => status.log_url?.endsWith(`/deployments/${latest.id}`)),
+      );
       states = mine?.statuses.map((status) => status.state) ?? [];
       if (states.includes("success")) {
         expect(mine?.statuses.at(-1)?.log_url).toContain(`/deployments/${latest.id}`);

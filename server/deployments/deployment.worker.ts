@@ -18,6 +18,11 @@ export type SweepSettings = {
   maxRunningMs: number;
 };
 
+function minutes(ms: number): string {
+  const count = Math.round(ms / 60_000);
+  return `${count} minute${count === 1 ? "" : "s"}`;
+}
+
 export function createDeploymentSweeper(deps: {
   db: Database;
   repository: DeploymentRepository;
@@ -38,32 +43,40 @@ export function createDeploymentSweeper(deps: {
     );
   }
 
+  async function enqueueFeedback(id: string): Promise<void> {
+    await db.$transaction((tx) =>
+      deps.queue.insertInTransaction(prismaExecutor(tx), QUEUES.deploymentFeedback, [
+        { correlationId: id, deploymentId: id },
+      ]),
+    );
+  }
+
   return {
     /** One pass; returns what it did, for tests and logs. */
     async sweep(): Promise<{ resumed: string[]; requeued: string[]; expired: string[] }> {
       const now = Date.now();
       const expired: string[] = [];
-      for (const id of await repository.overdue(db, {
+      for (const overdue of await repository.overdue(db, {
         queuedBefore: new Date(now - settings.maxQueuedMs),
         startedBefore: new Date(now - settings.maxRunningMs),
       })) {
         const ended = await db.$transaction(async (tx) => {
-          const row = await repository.find(tx, id.id);
+          const row = await repository.find(tx, overdue.id);
           if (!row) return false;
           if (row.status === "queued") {
-            return repository.finish(tx, id.id, null, {
+            return repository.finish(tx, overdue.id, null, {
               status: "failed",
-              failureReason: `Waited in the queue for more than ${Math.round(settings.maxQueuedMs / 60_000)} minutes.`,
+              failureReason: `Waited in the queue for more than ${minutes(settings.maxQueuedMs)}.`,
             });
           }
           // A running one is asked to stop, so that its worker restores the previous release first.
-          await repository.requestCancel(tx, id.id, "system");
+          await repository.requestCancel(tx, overdue.id, "system");
           return false;
         });
         if (ended) {
-          expired.push(id.id);
-          await enqueueFeedback(id.id);
-          await deps.logs.notify(id.id);
+          expired.push(overdue.id);
+          await enqueueFeedback(overdue.id);
+          await deps.logs.notify(overdue.id);
         }
       }
       const resumed = (await repository.expiredLeases(db)).map((row) => row.id);
@@ -74,14 +87,6 @@ export function createDeploymentSweeper(deps: {
       return { resumed, requeued, expired };
     },
   };
-
-  async function enqueueFeedback(id: string): Promise<void> {
-    await db.$transaction((tx) =>
-      deps.queue.insertInTransaction(prismaExecutor(tx), QUEUES.deploymentFeedback, [
-        { correlationId: id, deploymentId: id },
-      ]),
-    );
-  }
 }
 
 export type DeploymentSweeper = ReturnType<typeof createDeploymentSweeper>;

@@ -114,6 +114,17 @@ export function createProjectRepository() {
     async delete(db: DbClient, projectId: string): Promise<void> {
       await db.project.delete({ where: { id: projectId } });
     },
+    /** When each environment's variables last reached Fly with a deployment that went live. */
+    async lastLiveSync(db: DbClient, projectId: string): Promise<Record<Environment, Date | null>> {
+      const rows = await db.deployment.groupBy({
+        by: ["environment"],
+        where: { projectId, status: "live", environmentSyncedAt: { not: null } },
+        _max: { environmentSyncedAt: true },
+      });
+      const at = (environment: Environment) =>
+        rows.find((row) => row.environment === environment)?._max.environmentSyncedAt ?? null;
+      return { production: at("production"), preview: at("preview") };
+    },
     async hasActiveDeployment(db: DbClient, projectId: string): Promise<boolean> {
       const count = await db.deployment.count({
         where: { projectId, status: { in: ["building", "deploying"] } },

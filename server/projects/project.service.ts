@@ -126,8 +126,20 @@ export function createProjectService(deps: {
     list: async (organizationId: string): Promise<ProjectView[]> =>
       (await repository.listForOrganization(db, organizationId)).map(toView),
 
-    get: async (organizationId: string, projectId: string): Promise<ProjectView> =>
-      toView(await requireProject(organizationId, projectId)),
+    /** The project, and per environment whether its variables changed since its live deployment. */
+    async get(organizationId: string, projectId: string) {
+      const project = await requireProject(organizationId, projectId);
+      const synced = await repository.lastLiveSync(db, project.id);
+      const changedSince = (changedAt: Date | null, syncedAt: Date | null) =>
+        changedAt !== null && syncedAt !== null && changedAt > syncedAt;
+      return {
+        ...toView(project),
+        redeployNeeded: {
+          production: changedSince(project.productionEnvChangedAt, synced.production),
+          preview: changedSince(project.previewEnvChangedAt, synced.preview),
+        },
+      };
+    },
 
     /** The project row for other domains (deployments, env vars); NOT_FOUND outside the organisation. */
     requireProject,
