@@ -80,6 +80,16 @@ test("push a commit, watch it go live with its log, roll back, and see GitHub's 
     await expect(second).toBeVisible({ timeout: 15_000 });
     await expect(second.getByText("live", { exact: true })).toBeVisible({ timeout: 60_000 });
 
+    // A variable changed after going live: the running app does not have it yet, and the page says so.
+    const variables = page.getByRole("region", { name: "Environment variables" });
+    await expect(variables.getByText("Redeploy needed for changes to take effect.")).toHaveCount(0);
+    await variables.getByRole("button", { name: "Add variable" }).click();
+    const form = variables.getByRole("form", { name: "Add a variable" });
+    await form.getByLabel("Name").fill("FEATURE_FLAG");
+    await form.getByLabel("Value").fill("on");
+    await form.getByRole("button", { name: "Save variable" }).click();
+    await expect(variables.getByText("Redeploy needed for changes to take effect.")).toBeVisible();
+
     await deployments
       .getByTestId("deployment-row-1")
       .getByRole("button", { name: "Roll back to #1" })

@@ -85,9 +85,15 @@ export function createDeploymentFeedback(deps: {
                 description: description.slice(0, 140),
               },
             );
-          // Every deployment was queued first, even when it had started by the time GitHub heard of it.
-          if (deployment.githubStatus === null && state !== "queued")
+          // GitHub shows each deployment's history: every one was queued, and one that started was in
+          // progress, even when it had moved on by the time this job ran.
+          if (deployment.githubStatus === null && state !== "queued") {
             await post("queued", DESCRIPTION.queued ?? "Queued");
+          }
+          const started = deployment.startedAt !== null;
+          if (started && state !== "in_progress" && deployment.githubStatus !== "in_progress") {
+            await post("in_progress", DESCRIPTION.building ?? "Building");
+          }
           await post(state, deployment.failureReason ?? DESCRIPTION[deployment.status] ?? deployment.status);
           await repository.setGitHub(tx, deploymentId, { githubStatus: state });
         },

@@ -133,6 +133,9 @@ export function createDeploymentRunner(deps: {
       status: "building" | "deploying",
       work: (signal: AbortSignal) => Promise<T>,
     ): Promise<T> {
+      // What the finished steps logged is stored before the next one starts: a crash loses at most the
+      // running step's last lines.
+      await log.flush();
       if (
         !(await repository.advance(db, deployment.id, settings.workerId, { status, step: name, checkpoint }))
       ) {

@@ -114,11 +114,17 @@ export function createProjectRepository() {
     async delete(db: DbClient, projectId: string): Promise<void> {
       await db.project.delete({ where: { id: projectId } });
     },
-    /** When each environment's variables last reached Fly with a deployment that went live. */
+    /** When each environment's current variables last reached Fly with a deployment that went live. */
     async lastLiveSync(db: DbClient, projectId: string): Promise<Record<Environment, Date | null>> {
       const rows = await db.deployment.groupBy({
         by: ["environment"],
-        where: { projectId, status: "live", environmentSyncedAt: { not: null } },
+        // A rollback that restored an old snapshot did not put the current values on Fly.
+        where: {
+          projectId,
+          status: "live",
+          environmentSyncedAt: { not: null },
+          OR: [{ environmentChoice: null }, { environmentChoice: { not: "snapshot" } }],
+        },
         _max: { environmentSyncedAt: true },
       });
       const at = (environment: Environment) =>

@@ -10,13 +10,16 @@ import type { FlyCredentialService } from "../fly/fly-credential.service.ts";
 import type { GitHubService } from "../github/github.service.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ProjectChanges, ProjectRepository, ProjectRow } from "./project.repository.ts";
-import type { projectSettingsSchema } from "./project.schema.ts";
+import type { Environment, projectSettingsSchema } from "./project.schema.ts";
 import type * as z from "zod";
 
 export type ProjectView = Omit<ProjectRow, "installationId" | "repositoryId"> & {
   installationId: number;
   repositoryId: number;
 };
+
+/** One project as its page shows it: `redeployNeeded` says which environments changed since going live. */
+export type ProjectDetail = ProjectView & { redeployNeeded: Record<Environment, boolean> };
 
 function toView(row: ProjectRow): ProjectView {
   return { ...row, installationId: Number(row.installationId), repositoryId: Number(row.repositoryId) };
@@ -96,6 +99,19 @@ export function createProjectService(deps: {
     return { api, orgSlug: credential?.flyOrgSlug ?? "" };
   }
 
+  async function detailOf(project: ProjectRow): Promise<ProjectDetail> {
+    const synced = await repository.lastLiveSync(db, project.id);
+    const changedSince = (changedAt: Date | null, syncedAt: Date | null) =>
+      changedAt !== null && syncedAt !== null && changedAt > syncedAt;
+    return {
+      ...toView(project),
+      redeployNeeded: {
+        production: changedSince(project.productionEnvChangedAt, synced.production),
+        preview: changedSince(project.previewEnvChangedAt, synced.preview),
+      },
+    };
+  }
+
   async function requireProject(organizationId: string, projectId: string): Promise<ProjectRow> {
     const project = await repository.find(db, organizationId, projectId);
     if (!project) throw projectNotFound();
@@ -127,19 +143,8 @@ export function createProjectService(deps: {
       (await repository.listForOrganization(db, organizationId)).map(toView),
 
     /** The project, and per environment whether its variables changed since its live deployment. */
-    async get(organizationId: string, projectId: string) {
-      const project = await requireProject(organizationId, projectId);
-      const synced = await repository.lastLiveSync(db, project.id);
-      const changedSince = (changedAt: Date | null, syncedAt: Date | null) =>
-        changedAt !== null && syncedAt !== null && changedAt > syncedAt;
-      return {
-        ...toView(project),
-        redeployNeeded: {
-          production: changedSince(project.productionEnvChangedAt, synced.production),
-          preview: changedSince(project.previewEnvChangedAt, synced.preview),
-        },
-      };
-    },
+    get: async (organizationId: string, projectId: string): Promise<ProjectDetail> =>
+      detailOf(await requireProject(organizationId, projectId)),
 
     /** The project row for other domains (deployments, env vars); NOT_FOUND outside the organisation. */
     requireProject,
@@ -168,7 +173,7 @@ export function createProjectService(deps: {
         : { available: false, message: "This name is taken on Fly.io." };
     },
 
-    async create(input: CreateProject): Promise<ProjectView> {
+    async create(input: CreateProject): Promise<ProjectDetail> {
       if (await repository.nameTaken(db, input.organizationId, input.name)) throw nameTaken();
       if (await repository.appNameTaken(db, input.flyAppName)) throw appNameTaken();
       const access = await requireGitHub().checkRepositoryAccess({
@@ -190,7 +195,7 @@ export function createProjectService(deps: {
       }
 
       try {
-        return await db.$transaction(async (tx) => {
+        const created = await db.$transaction(async (tx) => {
           const row = await repository.insert(tx, {
             organizationId: input.organizationId,
             name: input.name,
@@ -220,8 +225,9 @@ export function createProjectService(deps: {
               flyAppName: row.flyAppName,
             },
           });
-          return toView(row);
+          return row;
         });
+        return await detailOf(created);
       } catch (error) {
         await compensate(api, input.flyAppName, error);
         if (uniqueViolationOn(error, "name")) throw nameTaken();
@@ -235,19 +241,19 @@ export function createProjectService(deps: {
       projectId: string;
       actorUserId: string;
       settings: Partial<z.output<typeof projectSettingsSchema>>;
-    }): Promise<ProjectView> {
+    }): Promise<ProjectDetail> {
       const current = await requireProject(input.organizationId, input.projectId);
       const changes: ProjectChanges = {};
       for (const [field, value] of Object.entries(input.settings) as [keyof ProjectChanges, never][]) {
         if (value !== undefined && current[field] !== value) changes[field] = value;
       }
-      if (Object.keys(changes).length === 0) return toView(current);
+      if (Object.keys(changes).length === 0) return detailOf(current);
       if (changes.name && (await repository.nameTaken(db, input.organizationId, changes.name, current.id))) {
         throw nameTaken();
       }
       if (changes.region) await checkRegion((await flyFor(input.organizationId)).api, changes.region);
       try {
-        return await db.$transaction(async (tx) => {
+        const updated = await db.$transaction(async (tx) => {
           if (!(await repository.lock(tx, input.organizationId, input.projectId))) throw projectNotFound();
           const row = await repository.update(tx, input.projectId, changes);
           await audit.record(tx, {
@@ -258,8 +264,9 @@ export function createProjectService(deps: {
             targetId: input.projectId,
             metadata: { changed: Object.keys(changes) },
           });
-          return toView(row);
+          return row;
         });
+        return await detailOf(updated);
       } catch (error) {
         if (uniqueViolationOn(error, "name")) throw nameTaken();
         throw error;

@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { isTerminal } from "../../../../server/deployments/deployment.schema.ts";
+import { ActionsHeader } from "../../components/actions-header.tsx";
 import { FormError } from "../../components/form-error.tsx";
 import { ErrorState, Loading } from "../../components/query-state.tsx";
 import { describeError, useTRPC } from "../../lib/trpc.ts";
@@ -112,11 +113,7 @@ export function DeploymentsSection({
                 <th scope="col">Trigger</th>
                 <th scope="col">Created</th>
                 <th scope="col">Duration</th>
-                {canDeploy ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
+                {canDeploy ? <ActionsHeader /> : null}
               </tr>
             </thead>
             <tbody>

@@ -4,8 +4,8 @@ import { flushSync } from "react-dom";
 import { Link, useNavigate } from "react-router";
 import type { RepositoryPermission } from "../../../../server/github/github.schema.ts";
 import { createProjectInput, flyAppNameSchema } from "../../../../server/projects/project.schema.ts";
-import { CheckboxField, FieldError, FieldHelp, TextField } from "../../components/field.tsx";
-import { FormError } from "../../components/form-error.tsx";
+import { FieldError, FieldHelp, TextField } from "../../components/field.tsx";
+import { FormFooter } from "../../components/form-footer.tsx";
 import { ErrorState, Loading } from "../../components/query-state.tsx";
 import { focusFirstError, issuesByField } from "../../lib/form.ts";
 import {
@@ -18,7 +18,7 @@ import {
 } from "../../lib/trpc.ts";
 import { useDebouncedValue } from "../../lib/use-debounced-value.ts";
 import { useActiveOrganization } from "../shell/active-organization.tsx";
-import { RegionSelect } from "./region-select.tsx";
+import { ProjectSettingsFields } from "./project-settings-fields.tsx";
 
 type Installation = RouterOutputs["github"]["installations"]["installations"][number];
 type Repository = Installation["repositories"][number];
@@ -36,17 +36,21 @@ type Values = {
 };
 
 const ID = "new-project-";
-/** Top to bottom, so focus goes to the first field in error. */
-const FIELD_ORDER = [
-  "productionBranch",
-  "name",
-  "flyAppName",
-  "region",
+const ADVANCED_FIELDS = [
   "rootDirectory",
   "dockerfilePath",
   "flyConfigPath",
+  "autoDeploy",
+  "previewsEnabled",
 ] as const;
-const ADVANCED_FIELDS = ["rootDirectory", "dockerfilePath", "flyConfigPath"];
+/** Top to bottom, so focus goes to the first field in error. */
+const FIELD_ORDER = ["productionBranch", "name", "flyAppName", "region", ...ADVANCED_FIELDS] as const;
+/** For someone choosing the paths for the first time; a working project's settings form goes without. */
+const PATH_HELP = {
+  rootDirectory: "Where the app lives in the repository, e.g. services/api. Empty for the repository root.",
+  dockerfilePath: "Relative to the root directory.",
+  flyConfigPath: "Relative to the root directory.",
+};
 
 const PERMISSION_LABELS: Record<RepositoryPermission, string> = {
   admin: "admin",
@@ -157,6 +161,19 @@ export function NewProjectForm({ installations }: { installations: Installation[
   );
   const hasFieldErrors = create.isError && Object.keys(fieldErrorsOf(create.error)).length > 0;
   const otherError = create.isError && !hasFieldErrors ? describeError(create.error) : null;
+  const settingsFields = {
+    idPrefix: ID,
+    values,
+    errors,
+    onChange: update,
+    regions,
+    extraHelp: {
+      ...PATH_HELP,
+      productionBranch: access.data?.defaultBranch
+        ? ` ${access.data.defaultBranch} is the repository's default branch.`
+        : undefined,
+    },
+  };
 
   function showErrors(next: Record<string, string>) {
     // Fields under "Advanced" are hidden until opened: open it so the error can be seen and focused.
@@ -231,32 +248,12 @@ export function NewProjectForm({ installations }: { installations: Installation[
         <>
           <fieldset className="card stack">
             <legend>2. Branch</legend>
-            <TextField
-              id={`${ID}productionBranch`}
-              label="Production branch"
-              value={values.productionBranch}
-              onChange={(value) => update("productionBranch", value)}
-              error={errors.productionBranch}
-              help={
-                <>
-                  Every push to this branch deploys to production.
-                  {access.data.defaultBranch
-                    ? ` ${access.data.defaultBranch} is the repository's default branch.`
-                    : ""}
-                </>
-              }
-            />
+            <ProjectSettingsFields {...settingsFields} fields={["productionBranch"]} />
           </fieldset>
 
           <fieldset className="card stack">
             <legend>3. Name and Fly app</legend>
-            <TextField
-              id={`${ID}name`}
-              label="Project name"
-              value={values.name}
-              onChange={(value) => update("name", value)}
-              error={errors.name}
-            />
+            <ProjectSettingsFields {...settingsFields} fields={["name"]} />
             <TextField
               id={`${ID}flyAppName`}
               label="Fly app name"
@@ -280,13 +277,7 @@ export function NewProjectForm({ installations }: { installations: Installation[
 
           <fieldset className="card stack">
             <legend>4. Region</legend>
-            <RegionSelect
-              id={`${ID}region`}
-              regions={regions}
-              value={values.region}
-              onChange={(value) => update("region", value)}
-              error={errors.region}
-            />
+            <ProjectSettingsFields {...settingsFields} fields={["region"]} />
           </fieldset>
 
           <details
@@ -296,64 +287,21 @@ export function NewProjectForm({ installations }: { installations: Installation[
           >
             <summary>5. Advanced settings</summary>
             <div className="stack details-body">
-              <TextField
-                id={`${ID}rootDirectory`}
-                label="Root directory"
-                value={values.rootDirectory}
-                onChange={(value) => update("rootDirectory", value)}
-                error={errors.rootDirectory}
-                placeholder="(repository root)"
-                help="Where the app lives in the repository, e.g. services/api. Empty for the repository root."
-              />
-              <TextField
-                id={`${ID}dockerfilePath`}
-                label="Dockerfile path"
-                value={values.dockerfilePath}
-                onChange={(value) => update("dockerfilePath", value)}
-                error={errors.dockerfilePath}
-                help="Relative to the root directory."
-              />
-              <TextField
-                id={`${ID}flyConfigPath`}
-                label="fly.toml path"
-                value={values.flyConfigPath}
-                onChange={(value) => update("flyConfigPath", value)}
-                error={errors.flyConfigPath}
-                help="Relative to the root directory."
-              />
-              <CheckboxField
-                id={`${ID}autoDeploy`}
-                label="Auto-deploy"
-                checked={values.autoDeploy}
-                onChange={(checked) => update("autoDeploy", checked)}
-                help="Deploy every push to the production branch."
-              />
-              <CheckboxField
-                id={`${ID}previewsEnabled`}
-                label="Pull-request previews"
-                checked={values.previewsEnabled}
-                onChange={(checked) => update("previewsEnabled", checked)}
-                help="Deploy each pull request to its own preview app."
-              />
+              <ProjectSettingsFields {...settingsFields} fields={ADVANCED_FIELDS} />
             </div>
           </details>
 
           <FieldError id={`${ID}form`} error={errors._ ?? errors.repository} />
-          <FormError
-            message={
-              otherError
-                ? `${otherError.message}${otherError.requestId ? ` (request ${otherError.requestId})` : ""}`
-                : null
-            }
-          />
-          <div className="actions">
-            <button type="submit" className="button primary" disabled={create.isPending}>
-              {create.isPending ? "Creating the project and its Fly app…" : "Create project"}
-            </button>
+          <FormFooter
+            error={otherError}
+            pending={create.isPending}
+            submitLabel="Create project"
+            pendingLabel="Creating the project and its Fly app…"
+          >
             <Link to="/projects" className="button">
               Cancel
             </Link>
-          </div>
+          </FormFooter>
         </>
       ) : null}
     </form>

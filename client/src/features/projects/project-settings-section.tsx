@@ -2,29 +2,29 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { flushSync } from "react-dom";
 import { projectSettingsSchema } from "../../../../server/projects/project.schema.ts";
-import { CheckboxField, TextField } from "../../components/field.tsx";
-import { FormError } from "../../components/form-error.tsx";
+import { CheckboxField } from "../../components/field.tsx";
+import { FormFooter } from "../../components/form-footer.tsx";
 import { focusFirstError, issuesByField } from "../../lib/form.ts";
 import { describeError, fieldErrorsOf, firstFieldErrors, useTRPC } from "../../lib/trpc.ts";
 import { useActiveOrganization } from "../shell/active-organization.tsx";
 import { useHasRole } from "../shell/use-role.ts";
+import { type ProjectSettings, ProjectSettingsFields } from "./project-settings-fields.tsx";
 import type { Project } from "./project-types.ts";
-import { RegionSelect } from "./region-select.tsx";
-import type * as z from "zod";
-
-type Settings = z.input<typeof projectSettingsSchema>;
 
 const ID = "project-settings-";
-const FIELD_ORDER = [
+/** Top to bottom, so focus goes to the first field in error. */
+const FIELDS = [
   "name",
   "productionBranch",
   "region",
   "rootDirectory",
   "dockerfilePath",
   "flyConfigPath",
-];
+  "autoDeploy",
+  "previewsEnabled",
+] as const;
 
-function settingsOf(project: Project): Settings {
+function settingsOf(project: Project): ProjectSettings {
   return {
     name: project.name,
     productionBranch: project.productionBranch,
@@ -113,7 +113,7 @@ function SettingsForm({
   const organization = useActiveOrganization();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [values, setValues] = useState<Settings>(() => settingsOf(project));
+  const [values, setValues] = useState<ProjectSettings>(() => settingsOf(project));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const regions = useQuery(
     trpc.project.regions.queryOptions({ organizationId: organization.id }, { staleTime: 5 * 60_000 }),
@@ -136,10 +136,10 @@ function SettingsForm({
 
   function showErrors(next: Record<string, string>) {
     flushSync(() => setErrors(next));
-    focusFirstError(next, FIELD_ORDER, ID);
+    focusFirstError(next, FIELDS, ID);
   }
 
-  function update<K extends keyof Settings>(field: K, value: Settings[K]) {
+  function update<K extends keyof ProjectSettings>(field: K, value: ProjectSettings[K]) {
     setValues((current) => ({ ...current, [field]: value }));
     setErrors(({ [field]: _cleared, ...rest }) => rest);
     onMessage(null);
@@ -154,8 +154,10 @@ function SettingsForm({
     }
     const current = settingsOf(project);
     const changes = Object.fromEntries(
-      Object.entries(parsed.data).filter(([field, value]) => current[field as keyof Settings] !== value),
-    ) as Partial<Settings>;
+      Object.entries(parsed.data).filter(
+        ([field, value]) => current[field as keyof ProjectSettings] !== value,
+      ),
+    ) as Partial<ProjectSettings>;
     if (Object.keys(changes).length === 0) {
       onMessage("Nothing to save: the settings are unchanged.");
       return;
@@ -165,63 +167,13 @@ function SettingsForm({
 
   return (
     <form onSubmit={onSubmit} className="stack" noValidate aria-labelledby="project-settings-heading">
-      <TextField
-        id={`${ID}name`}
-        label="Project name"
-        value={values.name}
-        onChange={(value) => update("name", value)}
-        error={errors.name}
-      />
-      <TextField
-        id={`${ID}productionBranch`}
-        label="Production branch"
-        value={values.productionBranch}
-        onChange={(value) => update("productionBranch", value)}
-        error={errors.productionBranch}
-        help="Every push to this branch deploys to production."
-      />
-      <RegionSelect
-        id={`${ID}region`}
+      <ProjectSettingsFields
+        idPrefix={ID}
+        fields={FIELDS}
+        values={values}
+        errors={errors}
+        onChange={update}
         regions={regions}
-        value={values.region}
-        onChange={(value) => update("region", value)}
-        error={errors.region}
-      />
-      <TextField
-        id={`${ID}rootDirectory`}
-        label="Root directory"
-        value={values.rootDirectory}
-        onChange={(value) => update("rootDirectory", value)}
-        error={errors.rootDirectory}
-        placeholder="(repository root)"
-      />
-      <TextField
-        id={`${ID}dockerfilePath`}
-        label="Dockerfile path"
-        value={values.dockerfilePath}
-        onChange={(value) => update("dockerfilePath", value)}
-        error={errors.dockerfilePath}
-      />
-      <TextField
-        id={`${ID}flyConfigPath`}
-        label="fly.toml path"
-        value={values.flyConfigPath}
-        onChange={(value) => update("flyConfigPath", value)}
-        error={errors.flyConfigPath}
-      />
-      <CheckboxField
-        id={`${ID}autoDeploy`}
-        label="Auto-deploy"
-        checked={values.autoDeploy}
-        onChange={(checked) => update("autoDeploy", checked)}
-        help="Deploy every push to the production branch."
-      />
-      <CheckboxField
-        id={`${ID}previewsEnabled`}
-        label="Pull-request previews"
-        checked={values.previewsEnabled}
-        onChange={(checked) => update("previewsEnabled", checked)}
-        help="Deploy each pull request to its own preview app."
       />
       <CheckboxField
         id={`${ID}cancelInProgress`}
@@ -230,23 +182,13 @@ function SettingsForm({
         onChange={(checked) => update("cancelInProgress", checked)}
         help="A newer push cancels a deployment that is already building, instead of waiting for it."
       />
-      <FormError
-        message={
-          otherError
-            ? `${otherError.message}${otherError.requestId ? ` (request ${otherError.requestId})` : ""}`
-            : null
-        }
+      <FormFooter
+        error={otherError}
+        notice={saved}
+        pending={save.isPending}
+        submitLabel="Save settings"
+        pendingLabel="Saving…"
       />
-      {saved ? (
-        <p role="status" className="notice">
-          {saved}
-        </p>
-      ) : null}
-      <div className="actions">
-        <button type="submit" className="button primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Save settings"}
-        </button>
-      </div>
     </form>
   );
 }

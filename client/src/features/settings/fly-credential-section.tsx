@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { flyTokenSchema } from "../../../../server/fly/fly-credential.schema.ts";
 import { roleAtLeast, roleSchema } from "../../../../server/organizations/organization.schema.ts";
 import { FormError } from "../../components/form-error.tsx";
+import { FormFooter } from "../../components/form-footer.tsx";
 import { ErrorState, Loading } from "../../components/query-state.tsx";
 import { formText } from "../../lib/form.ts";
 import { describeError, fieldErrorsOf, useTRPC } from "../../lib/trpc.ts";
@@ -179,23 +180,13 @@ function TokenForm({
           </small>
         ) : null}
       </div>
-      <FormError
-        message={
-          otherError
-            ? `${otherError.message}${otherError.requestId ? ` (request ${otherError.requestId})` : ""}`
-            : null
-        }
+      <FormFooter
+        error={otherError}
+        pending={save.isPending}
+        submitLabel={replacing ? "Replace token" : "Save token"}
+        pendingLabel="Checking with Fly.io…"
+        onCancel={onCancel}
       />
-      <div className="actions">
-        <button type="submit" className="button primary" disabled={save.isPending}>
-          {save.isPending ? "Checking with Fly.io…" : replacing ? "Replace token" : "Save token"}
-        </button>
-        {onCancel ? (
-          <button type="button" className="button" onClick={onCancel} disabled={save.isPending}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
     </form>
   );
 }

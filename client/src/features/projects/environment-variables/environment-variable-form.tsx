@@ -6,7 +6,7 @@ import {
   environmentVariableValueSchema,
 } from "../../../../../server/projects/project.schema.ts";
 import { FieldError, FieldHelp, TextField, fieldAria } from "../../../components/field.tsx";
-import { FormError } from "../../../components/form-error.tsx";
+import { FormFooter } from "../../../components/form-footer.tsx";
 import { focusFirstError } from "../../../lib/form.ts";
 import { describeError, fieldErrorsOf, firstFieldErrors, useTRPC } from "../../../lib/trpc.ts";
 import { ENVIRONMENT_LABELS, type VariableScope } from "./environment-variable-scope.ts";
@@ -100,21 +100,13 @@ export function EnvironmentVariableForm({
         </FieldHelp>
         <FieldError id={`${ID}value`} error={errors.value} />
       </div>
-      <FormError
-        message={
-          otherError
-            ? `${otherError.message}${otherError.requestId ? ` (request ${otherError.requestId})` : ""}`
-            : null
-        }
+      <FormFooter
+        error={otherError}
+        pending={save.isPending}
+        submitLabel="Save variable"
+        pendingLabel="Saving…"
+        onCancel={onCancel}
       />
-      <div className="actions">
-        <button type="submit" className="button primary" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Save variable"}
-        </button>
-        <button type="button" className="button" onClick={onCancel} disabled={save.isPending}>
-          Cancel
-        </button>
-      </div>
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ENVIRONMENTS, type Environment } from "../../../../../server/projects/project.schema.ts";
+import { ActionsHeader } from "../../../components/actions-header.tsx";
 import { ErrorState, Loading } from "../../../components/query-state.tsx";
 import { useTRPC } from "../../../lib/trpc.ts";
 import { useActiveOrganization } from "../../shell/active-organization.tsx";
@@ -14,8 +15,9 @@ import { EnvironmentVariableRow } from "./environment-variable-row.tsx";
 /** SPEC §5.4: keys with masked values per environment; members reveal, add, change, delete and paste. */
 export function EnvironmentVariablesSection({ project }: { project: Project }) {
   const [environment, setEnvironment] = useState<Environment>("production");
-  // Environments changed from this page: their running app still has the old values.
-  const [changed, setChanged] = useState<ReadonlySet<Environment>>(() => new Set());
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const organization = useActiveOrganization();
 
   return (
     <section aria-labelledby="environment-variables-heading" className="card stack">
@@ -43,7 +45,8 @@ export function EnvironmentVariablesSection({ project }: { project: Project }) {
           : "Used by pull-request preview apps. "}
         Values are stored encrypted and shown masked; revealing one is recorded in the audit trail.
       </p>
-      {changed.has(environment) ? (
+      {/* The server compares the last change with the last live deployment that synced the values. */}
+      {project.redeployNeeded[environment] ? (
         <p role="status" className="notice">
           Redeploy needed for changes to take effect.
         </p>
@@ -52,7 +55,11 @@ export function EnvironmentVariablesSection({ project }: { project: Project }) {
       <EnvironmentVariablesPanel
         key={environment}
         scope={{ projectId: project.id, environment }}
-        onChanged={() => setChanged((current) => new Set(current).add(environment))}
+        onChanged={() =>
+          queryClient.invalidateQueries({
+            queryKey: trpc.project.byId.queryKey({ organizationId: organization.id, projectId: project.id }),
+          })
+        }
       />
     </section>
   );
@@ -65,7 +72,7 @@ function EnvironmentVariablesPanel({
   onChanged,
 }: {
   scope: Omit<VariableScope, "organizationId">;
-  onChanged: () => void;
+  onChanged: () => Promise<void>;
 }) {
   const organization = useActiveOrganization();
   const trpc = useTRPC();
@@ -78,7 +85,7 @@ function EnvironmentVariablesPanel({
   const rows = variables.data?.variables ?? [];
 
   async function afterChange() {
-    onChanged();
+    await onChanged();
     await queryClient.invalidateQueries({ queryKey: trpc.environmentVariable.list.queryKey(fullScope) });
   }
 
@@ -144,11 +151,7 @@ function EnvironmentVariablesPanel({
               <th scope="col">Name</th>
               <th scope="col">Value</th>
               <th scope="col">Last changed</th>
-              {canEdit ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
+              {canEdit ? <ActionsHeader /> : null}
             </tr>
           </thead>
           <tbody>
