@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     await services.deploymentEvents.start();
     cleanups.push(() => services.deploymentEvents.stop());
     const deployments = createDeploymentEngine({
+      metrics,
       db,
       queue,
       services,

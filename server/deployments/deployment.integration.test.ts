@@ -75,6 +75,10 @@ describe("deployments", () => {
     expect(text).toContain(`Deployment #${deployment.number} is live.`);
     expect(text).not.toContain("s3cr3t-value-that-must-not-leak");
     expect(lines.map((line) => line.seq)).toEqual(lines.map((_, index) => index + 1));
+
+    // Prometheus sees it: deployment durations by outcome.
+    const metrics = await (await fetch(`${world.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/hangar_deployment_duration_seconds_count\{outcome="live"\} [1-9]/);
   });
 
   it("redacts secret values, also base64- and URL-encoded, before a log line is stored", async () => {

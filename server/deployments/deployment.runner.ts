@@ -17,6 +17,7 @@ import { QUEUES, type Queue, prismaExecutor } from "../queue/queue.ts";
 import type { Builder } from "./builders/builder.ts";
 import { createImageBuilder } from "./builders/image-builder.ts";
 import { deploymentEnvironmentContext } from "./deployment-environment.ts";
+import type { DeploymentMetrics } from "./deployment.metrics.ts";
 import { type DeploymentLogStore, type LogWriter, createLogWriter } from "./deployment-log.ts";
 import type { Checkpoint, DeploymentRepository, RunnableDeployment } from "./deployment.repository.ts";
 import type { DeploymentStep } from "./deployment.schema.ts";
@@ -76,6 +77,7 @@ export function createDeploymentRunner(deps: {
   /** Purpose "environment-variable": seals the env snapshot each deployment set on Fly. */
   encryption: Encryption;
   settings: RunnerSettings;
+  metrics: DeploymentMetrics;
   logger: Logger;
 }) {
   const { db, repository, settings } = deps;
@@ -86,8 +88,8 @@ export function createDeploymentRunner(deps: {
     deployment: RunnableDeployment,
     outcome: Parameters<DeploymentRepository["finish"]>[3],
   ): Promise<void> {
-    await db.$transaction(async (tx) => {
-      if (!(await repository.finish(tx, deployment.id, settings.workerId, outcome))) return;
+    const finished = await db.$transaction(async (tx) => {
+      if (!(await repository.finish(tx, deployment.id, settings.workerId, outcome))) return false;
       const jobs = [{ correlationId: deployment.id, deploymentId: deployment.id }];
       await deps.queue.insertInTransaction(prismaExecutor(tx), QUEUES.deploymentFeedback, jobs);
       const next = await repository.nextQueued(tx, deployment.flyAppName);
@@ -96,7 +98,11 @@ export function createDeploymentRunner(deps: {
           { correlationId: next, deploymentId: next },
         ]);
       }
+      return true;
     });
+    if (finished && deployment.startedAt) {
+      deps.metrics.observeFinished(outcome.status, (Date.now() - deployment.startedAt.getTime()) / 1000);
+    }
     await deps.logs.notify(deployment.id);
   }
 

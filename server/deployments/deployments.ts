@@ -6,12 +6,14 @@ import type { Database } from "../db/prisma.ts";
 import type { Encryption } from "../crypto/encryption.ts";
 import type { GitHubClient } from "../github/github-client.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { createProjectRepository } from "../projects/project.repository.ts";
 import type { Queue } from "../queue/queue.ts";
 import type { Services } from "../trpc/context.ts";
 import type { Builder } from "./builders/builder.ts";
 import { createDeploymentFeedback } from "./deployment-feedback.ts";
 import type { DeploymentLogStore } from "./deployment-log.ts";
+import { createDeploymentMetrics } from "./deployment.metrics.ts";
 import { createDeploymentRepository } from "./deployment.repository.ts";
 import { type RunnerSettings, createDeploymentRunner } from "./deployment.runner.ts";
 import { type SweepSettings, createDeploymentSweeper, startDeploymentWorker } from "./deployment.worker.ts";
@@ -71,6 +73,7 @@ export function createDeploymentEngine(deps: {
   encryption: Encryption;
   settings: DeploymentSettings;
   urls: { deployment: (deploymentId: string) => string; app: (flyAppName: string) => string };
+  metrics: Metrics;
   logger: Logger;
 }) {
   const repository = createDeploymentRepository();
@@ -90,6 +93,7 @@ export function createDeploymentEngine(deps: {
           queue: deps.queue,
           encryption: deps.encryption,
           settings: deps.settings.runner,
+          metrics: createDeploymentMetrics(deps.metrics),
           logger: deps.logger,
         })
       : undefined;

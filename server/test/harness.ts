@@ -133,6 +133,7 @@ export async function startTestServer(
   await services.deploymentEvents.start();
   const defaults = testDeploymentSettings(workspaceRoot);
   const deployments = createDeploymentEngine({
+    metrics,
     db: database.db,
     queue,
     services,
