@@ -45,7 +45,7 @@ export function createDeploymentFeedback(deps: {
     async sync(deploymentId: string): Promise<void> {
       await db.$transaction(
         async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`deployment-feedback:${deploymentId}`}))`;
+          await repository.lockFeedback(tx, deploymentId);
           const deployment = await repository.find(tx, deploymentId);
           if (!deployment) return;
           const state = STATE_FOR[deployment.status];

@@ -354,7 +354,10 @@ export function createDeploymentRepository() {
       await db.deployment.update({ where: { id: deploymentId }, data: change, select: { id: true } });
     },
 
-    isUniqueViolation,
+    /** Serialises GitHub feedback for one deployment until the transaction ends, across processes. */
+    async lockFeedback(db: DbClient, deploymentId: string): Promise<void> {
+      await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`deployment-feedback:${deploymentId}`}))`;
+    },
   };
 }
 
