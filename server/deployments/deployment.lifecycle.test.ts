@@ -65,7 +65,23 @@ describe("deployment lifecycle", () => {
   let firstLive: DeploymentSummary;
 
   it("supersedes queued deployments: the latest commit wins", async () => {
-    const first = await pushCommit(world, { message: "first" });
+    // A health check grace period of 150 s (3 s at the emulator's ×50) keeps the first deployment running
+    // while the next two pushes are processed, however loaded the machine is.
+    const first = await pushCommit(world, {
+      message: "first",
+      files: {
+        "fly.toml": [
+          "[http_service]",
+          "  internal_port = 8080",
+          "[[http_service.checks]]",
+          '  grace_period = "150s"',
+          '  interval = "15s"',
+          '  path = "/healthz"',
+          '  timeout = "2s"',
+          "",
+        ].join("\n"),
+      },
+    });
     await waitForDeployment(world, projectId, (d) => d.commitSha === first && d.step === "build");
     const second = await pushCommit(world, { message: "second" });
     const third = await pushCommit(world, { message: "third" });
