@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-bench-deploy-"));
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), ["server/main.ts"], {
+  const child = spawn(path.join(ROOT, "node_modules", ".bin", "node"), ["server/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -32,17 +32,19 @@ export type AppErrorOptions = {
 };
 
 export class AppError extends Error {
+  readonly code: ErrorCode;
   readonly reason: string | undefined;
   readonly fieldErrors: FieldErrors | undefined;
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     /** Safe to show to the user: never include internal details or secrets. */
     message: string,
     options: AppErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
+    this.code = code;
     this.name = "AppError";
     this.reason = options.reason;
     this.fieldErrors = options.fieldErrors;

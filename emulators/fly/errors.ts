@@ -1,11 +1,12 @@
 /** An error answered the way the Machines API answers it: `{"error": "...", "status"?: "..."}`. */
 export class FlyApiError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    message: string,
-    readonly flyStatus?: string,
-  ) {
+  readonly httpStatus: number;
+  readonly flyStatus?: string;
+
+  constructor(httpStatus: number, message: string, flyStatus?: string) {
     super(message);
+    this.httpStatus = httpStatus;
+    this.flyStatus = flyStatus;
   }
 
   toBody(): { error: string; status?: string } {

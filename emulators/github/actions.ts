@@ -25,11 +25,11 @@ import {
 /** State changes a person makes on "GitHub" (through the control API or web pages), with their webhooks. */
 
 export class ActionError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

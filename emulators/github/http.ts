@@ -12,14 +12,23 @@ export interface ValidationErrorItem {
 
 /** An error GitHub would answer with `{message, documentation_url, status}` (plus `errors` on 422). */
 export class ApiError extends Error {
+  readonly status: number;
+  readonly documentationUrl: string;
+  readonly errors?: ValidationErrorItem[];
+  readonly headers: Record<string, string>;
+
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
-    readonly documentationUrl: string = REST_DOCS,
-    readonly errors?: ValidationErrorItem[],
-    readonly headers: Record<string, string> = {},
+    documentationUrl: string = REST_DOCS,
+    errors?: ValidationErrorItem[],
+    headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = status;
+    this.documentationUrl = documentationUrl;
+    this.errors = errors;
+    this.headers = headers;
   }
 }
 

@@ -14,10 +14,13 @@ const HOOKSHOT_USER_AGENT = `GitHub-Hookshot/${createHash("sha1").update("hangar
  * that caused an event returns before the receiver has answered.
  */
 export class WebhookSender {
+  private readonly context: () => EmulatorContext;
   private chain: Promise<void> = Promise.resolve();
   private readonly controllers = new Set<AbortController>();
 
-  constructor(private readonly context: () => EmulatorContext) {}
+  constructor(context: () => EmulatorContext) {
+    this.context = context;
+  }
 
   /** Records a new delivery (fresh guid) and queues it. */
   send(

@@ -53,8 +53,11 @@ export type RunnerSettings = {
 
 /** Why a run stopped early: the person (or a newer deployment) cancelled it, or its lease was lost. */
 class RunStopped extends Error {
-  constructor(readonly kind: "cancelled" | "lease_lost") {
+  readonly kind: "cancelled" | "lease_lost";
+
+  constructor(kind: "cancelled" | "lease_lost") {
     super(kind === "cancelled" ? "Cancelled." : "The lease on this deployment was lost.");
+    this.kind = kind;
   }
 }
 

@@ -5,26 +5,28 @@ import { AppError, type ErrorCode } from "../errors.ts";
 import { parseRetryAfter } from "../resilience/resilience.ts";
 import { sanitizeText } from "../webhooks/sanitize.ts";
 
+/** What Fly said about a failed call. */
+export type FlyApiErrorDetails = {
+  /** Fly's HTTP status; 0 when no answer arrived. */
+  upstreamStatus: number;
+  /** Fly's `error` (or `message`) text. */
+  flyMessage: string;
+  /** Fly's machine-readable `status`, e.g. `name_taken`, `insufficient_capacity`. */
+  flyStatus?: string | undefined;
+  retryAfterSeconds?: number | undefined;
+  cause?: unknown;
+};
+
 export class FlyApiError extends AppError {
-  constructor(
-    code: ErrorCode,
-    message: string,
-    readonly details: {
-      /** Fly's HTTP status; 0 when no answer arrived. */
-      upstreamStatus: number;
-      /** Fly's `error` (or `message`) text. */
-      flyMessage: string;
-      /** Fly's machine-readable `status`, e.g. `name_taken`, `insufficient_capacity`. */
-      flyStatus?: string | undefined;
-      retryAfterSeconds?: number | undefined;
-      cause?: unknown;
-    },
-  ) {
+  readonly details: FlyApiErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: FlyApiErrorDetails) {
     super(code, message, {
       reason: "FLY_API_ERROR",
       retryAfterSeconds: details.retryAfterSeconds,
       cause: details.cause,
     });
+    this.details = details;
     this.name = "FlyApiError";
   }
 

@@ -16,11 +16,13 @@ import {
 type Reply = { status: number; retryAfter?: string } | { hang: true };
 
 class HttpFailure extends Error implements UpstreamFailure {
-  constructor(
-    readonly upstreamStatus: number,
-    readonly retryAfterSeconds: number | undefined,
-  ) {
+  readonly upstreamStatus: number;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(upstreamStatus: number, retryAfterSeconds: number | undefined) {
     super(`HTTP ${upstreamStatus}`);
+    this.upstreamStatus = upstreamStatus;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

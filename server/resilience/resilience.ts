@@ -76,28 +76,28 @@ export type CircuitStatus = "closed" | "open" | "half-open" | "isolated";
 
 /** The circuit is open: the service failed repeatedly and calls are refused for a while. */
 export class CircuitOpenError extends AppError {
-  constructor(
-    readonly service: ExternalService,
-    retryAfterSeconds: number,
-  ) {
+  readonly service: ExternalService;
+
+  constructor(service: ExternalService, retryAfterSeconds: number) {
     super(
       "SERVICE_UNAVAILABLE",
       `${SERVICE_NAMES[service]} is failing repeatedly; Hangar pauses calls to it for a short while. Try again in ${retryAfterSeconds} seconds.`,
       { reason: "CIRCUIT_OPEN", retryAfterSeconds },
     );
+    this.service = service;
     this.name = "CircuitOpenError";
   }
 }
 
 /** No answer within the per-attempt timeout (after any retries the call was allowed). */
 export class ExternalTimeoutError extends AppError {
-  constructor(
-    readonly service: ExternalService,
-    timeoutMs: number,
-  ) {
+  readonly service: ExternalService;
+
+  constructor(service: ExternalService, timeoutMs: number) {
     super("GATEWAY_TIMEOUT", `${SERVICE_NAMES[service]} did not answer within ${timeoutMs / 1000} seconds.`, {
       reason: "EXTERNAL_TIMEOUT",
     });
+    this.service = service;
     this.name = "ExternalTimeoutError";
   }
 }

@@ -58,8 +58,9 @@ function startEmulator(
   env: Record<string, string>,
   logger: Logger,
 ): Promise<{ url: string; child: ChildProcess }> {
-  // The emulator exits when its stdin closes, so it never outlives Hangar, even after a SIGKILL.
-  const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [entry, "--exit-with-stdin"], {
+  // The emulator exits when its stdin closes, so it never outlives Hangar, even after a SIGKILL. It runs
+  // on the same Node as Hangar, which strips its types itself.
+  const child = spawn(process.execPath, [entry, "--exit-with-stdin"], {
     cwd: ROOT,
     env,
     stdio: ["pipe", "pipe", "pipe"],

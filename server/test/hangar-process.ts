@@ -4,19 +4,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 export type HangarProcess = {
   child: ChildProcess;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
   exited: Promise<number | null>;
-  /** Signals tsx and the node process it started (and their children) at once. */
+  /** Signals the server and its children (the sandbox's emulators) at once. */
   signalGroup(signal: NodeJS.Signals): void;
 };
 
 export function startHangarProcess(env: Record<string, string>): HangarProcess {
-  const child = spawn(TSX, ["server/main.ts"], {
+  const child = spawn(process.execPath, ["server/main.ts"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -54,15 +54,14 @@ function queryValueIssue(name: string, schema: Schema, value: string): string | 
  * and remembers which operations and deviations were exercised.
  */
 export class ContractRecorder {
+  private readonly deviations: readonly SpecDeviation[];
   readonly exercisedOperations = new Set<string>();
   readonly appliedDeviations = new Set<string>();
   readonly #document: OpenApiDocument;
   readonly #checker: SchemaChecker;
 
-  constructor(
-    document: OpenApiDocument,
-    private readonly deviations: readonly SpecDeviation[],
-  ) {
+  constructor(document: OpenApiDocument, deviations: readonly SpecDeviation[]) {
+    this.deviations = deviations;
     const { patched, patchedProperties } = withPatches(document, deviations);
     this.#document = patched;
     this.#checker = new SchemaChecker(patched, {

@@ -62,10 +62,13 @@ function describeType(value: unknown): string {
 
 /** A small honest validator: $ref, allOf, anyOf, type, enum, required, properties, additionalProperties, items. */
 export class SchemaChecker {
-  constructor(
-    private readonly document: OpenApiDocument,
-    private readonly options: CheckOptions,
-  ) {}
+  private readonly document: OpenApiDocument;
+  private readonly options: CheckOptions;
+
+  constructor(document: OpenApiDocument, options: CheckOptions) {
+    this.document = document;
+    this.options = options;
+  }
 
   check(schema: Schema, value: unknown, path = "$"): string[] {
     const issues: string[] = [];

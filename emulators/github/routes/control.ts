@@ -68,11 +68,11 @@ const installationReposBody = z.object({
 const hookBody = z.object({ url: z.string().nullable().optional(), secret: z.string().optional() });
 
 class ControlError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -394,7 +394,10 @@ class Leases {
   readonly #stop = new AbortController();
   #refreshing: Promise<void> | undefined;
 
-  constructor(private readonly input: RolloutInput) {
+  private readonly input: RolloutInput;
+
+  constructor(input: RolloutInput) {
+    this.input = input;
     this.#fly = input.fly.withSignal(undefined);
   }
 
