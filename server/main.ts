@@ -149,7 +149,6 @@ async function main(): Promise<void> {
     const webhooks = createWebhooks({
       db,
       pool,
-      queue,
       secrets: config.webhooks.secrets,
       failureLimiter: services.limiters.webhookFailures,
       metrics,
@@ -158,7 +157,8 @@ async function main(): Promise<void> {
       ...(services.github ? { installations: services.github.installationHandlers } : {}),
     });
     if (config.role !== "web") {
-      await webhooks.startWorker();
+      const webhookWorker = await webhooks.startWorker();
+      cleanups.push(() => webhookWorker.stop());
       if (deployments.runner) {
         const worker = await deployments.startWorker();
         cleanups.push(() => Promise.resolve(worker.stop()));

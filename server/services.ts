@@ -71,7 +71,6 @@ export function createServices(deps: {
   const webhookInbox = createWebhookInboxService({
     db: deps.db,
     repository: createWebhookRepository(deps.pool),
-    queue: deps.queue,
     audit,
   });
   const projectRepository = createProjectRepository();

@@ -1,7 +1,8 @@
 // Deployment logs (SPEC §5.6): ordered lines per deployment, redacted before they are stored, and a
 // PostgreSQL notification after every write so that live viewers in any process wake at once.
 import { EventEmitter } from "node:events";
-import pg from "pg";
+import type pg from "pg";
+import { createNotificationListener } from "../db/notification-listener.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { DeploymentStep } from "./deployment.schema.ts";
 
@@ -63,39 +64,22 @@ export function createDeploymentLogStore(pool: pg.Pool) {
 export type DeploymentLogStore = ReturnType<typeof createDeploymentLogStore>;
 
 /**
- * One process-wide LISTEN connection of its own (not a pool client, so it never holds up the pool's
- * shutdown); `waitForChange` resolves when the deployment's log or status changed, or after
- * `timeoutMs` (a lost notification costs at most that long).
+ * One process-wide LISTEN connection; `waitForChange` resolves when the deployment's log or status
+ * changed, or after `timeoutMs` (a lost notification costs at most that long).
  */
 export function createDeploymentEvents(deps: { pool: pg.Pool; logger: Logger }) {
   const emitter = new EventEmitter().setMaxListeners(0);
-  let client: pg.Client | undefined;
-  let stopped = false;
-
-  async function listen(): Promise<void> {
-    if (stopped || client) return;
-    try {
-      const connection = new pg.Client(deps.pool.options);
-      connection.on("notification", (message) => {
-        if (message.payload) emitter.emit(message.payload);
-      });
-      connection.on("error", (error) => {
-        deps.logger.warn({ err: error }, "deployment event listener lost its connection");
-        void connection.end().catch(() => undefined);
-        client = undefined;
-        if (!stopped) setTimeout(() => void listen(), 1_000).unref();
-      });
-      await connection.connect();
-      await connection.query(`LISTEN ${CHANNEL}`);
-      client = connection;
-    } catch (error) {
-      deps.logger.warn({ err: error }, "deployment event listener could not connect");
-      if (!stopped) setTimeout(() => void listen(), 1_000).unref();
-    }
-  }
+  const listener = createNotificationListener({
+    pool: deps.pool,
+    channel: CHANNEL,
+    logger: deps.logger,
+    onNotification: (deploymentId) => {
+      if (deploymentId) emitter.emit(deploymentId);
+    },
+  });
 
   return {
-    start: listen,
+    start: () => listener.start(),
     waitForChange(deploymentId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
       return new Promise((resolve) => {
         const done = () => {
@@ -109,14 +93,7 @@ export function createDeploymentEvents(deps: { pool: pg.Pool; logger: Logger }) 
         signal?.addEventListener("abort", done, { once: true });
       });
     },
-    async stop(): Promise<void> {
-      stopped = true;
-      const connection = client;
-      client = undefined;
-      if (connection) {
-        await connection.end().catch(() => undefined);
-      }
-    },
+    stop: () => listener.stop(),
   };
 }
 

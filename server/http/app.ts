@@ -42,9 +42,15 @@ export function createApp(deps: AppDeps): Express {
   const { logger, metrics } = deps;
   const app = express();
   app.disable("x-powered-by");
+  // Only small API answers go through res.send (pages and tRPC have their own caching); hashing each
+  // of them for an ETag no client uses is wasted work on the webhook path.
+  app.set("etag", false);
   app.set("trust proxy", deps.trustProxy);
 
   app.use(requestContext({ logger, metrics }));
+  // GitHub's webhook endpoint answers a machine, not a browser: it is mounted before the security
+  // headers meant for pages, and before any body parser (it needs the raw bytes for the signature).
+  app.use("/api/webhooks/github", deps.webhookRouter);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -93,8 +99,6 @@ export function createApp(deps: AppDeps): Express {
     }
     res.json(deps.sandbox);
   });
-  // The webhook receiver needs the raw bytes for its signature check.
-  app.use("/api/webhooks/github", deps.webhookRouter);
   if (deps.githubSetupRouter) app.use("/api/github/setup", deps.githubSetupRouter);
   // better-auth parses its own bodies; no JSON parser may run before it.
   app.use("/api/auth", createAuthRouter(deps.auth, deps.publicUrl));

@@ -6,7 +6,6 @@ import type { DbClient } from "../db/prisma.ts";
 import type { Logger } from "../observability/logger.ts";
 
 export const QUEUES = {
-  webhookProcess: "webhook-process",
   deploymentRun: "deployment-run",
   deploymentFeedback: "deployment-feedback",
 } as const;
@@ -54,14 +53,6 @@ export async function startQueue(options: {
   boss.on("error", (error: Error) => options.logger.error({ err: error }, "queue error"));
   boss.on("warning", (warning: unknown) => options.logger.warn({ warning }, "queue warning"));
   await boss.start();
-  const webhookQueue = {
-    notify: true,
-    retryLimit: 5,
-    retryDelay: 2,
-    retryBackoff: true,
-    expireInSeconds: 300,
-    heartbeatSeconds: 10,
-  };
   // A deployment run holds its own lease (server/deployments); the job only has to outlive the longest
   // run, and a retry after a crash resumes the deployment from its checkpoint.
   const deploymentRunQueue = {
@@ -73,7 +64,6 @@ export async function startQueue(options: {
   };
   const deploymentFeedbackQueue = { notify: true, retryLimit: 8, retryDelay: 5, retryBackoff: true };
   for (const [name, options] of [
-    [QUEUES.webhookProcess, webhookQueue],
     [QUEUES.deploymentRun, deploymentRunQueue],
     [QUEUES.deploymentFeedback, deploymentFeedbackQueue],
   ] as const) {

@@ -154,7 +154,6 @@ export async function startTestServer(
   const webhooks = createWebhooks({
     db: database.db,
     pool: database.pool,
-    queue,
     secrets: options.webhookSecrets ?? { current: TEST_WEBHOOK_SECRET, previous: undefined },
     failureLimiter: services.limiters.webhookFailures,
     metrics,
@@ -162,7 +161,7 @@ export async function startTestServer(
     projects: deployments.triggers,
     installations: services.github?.installationHandlers,
   });
-  if (options.worker ?? true) await webhooks.startWorker();
+  const webhookWorker = (options.worker ?? true) ? await webhooks.startWorker() : undefined;
   const deploymentWorker =
     (options.deploymentWorker ?? true) && deployments.runner ? await deployments.startWorker() : undefined;
   const auth = createAuth({
@@ -204,6 +203,7 @@ export async function startTestServer(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       deploymentWorker?.stop();
+      await webhookWorker?.stop();
       await queue.stop({ graceful: false, timeoutMs: 1_000 });
       await services.deploymentEvents.stop();
       await rm(workspaceRoot, { recursive: true, force: true });

@@ -1,8 +1,7 @@
 // Group commit for webhook deliveries: requests that arrive while a commit is in flight are written
-// together in the next transaction. Every caller still gets its answer only after its row and job are
-// committed; under load many deliveries share one fsync instead of queueing behind each other.
-import type { Queue } from "../queue/queue.ts";
-import { QUEUES, pgExecutor } from "../queue/queue.ts";
+// together in the next statement. Every caller still gets its answer only after its row (which is also
+// its processing job) is committed; under load many deliveries share one fsync instead of queueing.
+import type { Logger } from "../observability/logger.ts";
 import type { IncomingDelivery, StoreResult, WebhookRepository } from "./webhook.repository.ts";
 
 type Pending = {
@@ -13,31 +12,52 @@ type Pending = {
 
 export type DeliveryWriter = { store(delivery: IncomingDelivery): Promise<StoreResult> };
 
+/**
+ * Wakes the workers after deliveries committed. Calls that arrive while a notification is in flight
+ * are folded into one more after it, so a delivery committed after the previous NOTIFY was sent is
+ * never left waiting for the workers' poll.
+ */
+function createWorkerWaker(notify: () => Promise<void>, logger: Logger) {
+  let inFlight = false;
+  let wanted = false;
+  async function send(): Promise<void> {
+    inFlight = true;
+    try {
+      while (wanted) {
+        wanted = false;
+        // A lost wake-up costs one poll interval (the delivery is already stored), so it is only logged.
+        await notify().catch((error: unknown) =>
+          logger.warn({ err: error }, "could not wake the webhook workers"),
+        );
+      }
+    } finally {
+      inFlight = false;
+    }
+  }
+  return () => {
+    wanted = true;
+    if (!inFlight) void send();
+  };
+}
+
 export function createDeliveryWriter(deps: {
-  repository: WebhookRepository;
-  queue: Pick<Queue, "insertInTransaction">;
+  repository: Pick<WebhookRepository, "storeBatch" | "notifyWorkers">;
+  logger: Logger;
   maxBatch?: number;
-  /** Transactions in flight at once; more than one keeps the pipe full while one commits. */
+  /** Statements in flight at once; more than one keeps the pipe full while one commits. */
   concurrency?: number;
 }): DeliveryWriter {
   const maxBatch = deps.maxBatch ?? 100;
   const concurrency = deps.concurrency ?? 4;
   const pending: Pending[] = [];
   let flushing = 0;
-
-  const writeBatch = (deliveries: IncomingDelivery[]) =>
-    deps.repository.storeBatch(deliveries, (client, stored) =>
-      deps.queue.insertInTransaction(
-        pgExecutor(client),
-        QUEUES.webhookProcess,
-        stored.map((row) => ({ correlationId: row.deliveryId, deliveryRowId: row.id })),
-      ),
-    );
+  const wakeWorkers = createWorkerWaker(() => deps.repository.notifyWorkers(), deps.logger);
 
   async function writeAndSettle(batch: Pending[]): Promise<void> {
     try {
-      const results = await writeBatch(batch.map((item) => item.delivery));
+      const results = await deps.repository.storeBatch(batch.map((item) => item.delivery));
       batch.forEach((item, index) => item.resolve(results[index] ?? { kind: "duplicate" }));
+      if (results.some((result) => result.kind === "stored" && result.needsProcessing)) wakeWorkers();
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);

@@ -3,14 +3,21 @@
 import type { AuditService } from "../audit/audit.service.ts";
 import type { Database } from "../db/prisma.ts";
 import { AppError } from "../errors.ts";
-import { QUEUES, type Queue, prismaExecutor } from "../queue/queue.ts";
 import type { WebhookRepository } from "./webhook.repository.ts";
 import { isHandledEvent } from "./webhook.schema.ts";
+
+/** Shown as JSON; a stored text that is not JSON (it never should be) is shown as it is. */
+function parseStoredPayload(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
 
 export function createWebhookInboxService(deps: {
   db: Database;
   repository: WebhookRepository;
-  queue: Pick<Queue, "insertInTransaction">;
   audit: AuditService;
 }) {
   const { db, repository } = deps;
@@ -19,7 +26,11 @@ export function createWebhookInboxService(deps: {
     const delivery = await repository.findForOrganization(db, organizationId, id);
     // Another organisation's delivery is not found, not forbidden: its existence is not revealed.
     if (!delivery) throw new AppError("NOT_FOUND", "No such delivery in this organization.");
-    return { ...delivery, installationId: delivery.installationId?.toString() ?? null };
+    return {
+      ...delivery,
+      installationId: delivery.installationId?.toString() ?? null,
+      payload: parseStoredPayload(delivery.payload),
+    };
   }
 
   return {
@@ -44,7 +55,7 @@ export function createWebhookInboxService(deps: {
 
     byId,
 
-    /** Queues the stored payload for processing again; audited with the replay in one transaction. */
+    /** Puts the stored payload back in the outbox to be processed again; audited in the same transaction. */
     async replay(input: { organizationId: string; id: string; actorUserId: string }) {
       const delivery = await byId(input.organizationId, input.id);
       if (!isHandledEvent(delivery.event)) {
@@ -59,9 +70,6 @@ export function createWebhookInboxService(deps: {
             reason: "NOT_PROCESSED_YET",
           });
         }
-        await deps.queue.insertInTransaction(prismaExecutor(tx), QUEUES.webhookProcess, [
-          { correlationId: delivery.deliveryId, deliveryRowId: delivery.id },
-        ]);
         await deps.audit.record(tx, {
           action: "webhook.replay",
           actorUserId: input.actorUserId,

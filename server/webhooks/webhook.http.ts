@@ -1,12 +1,14 @@
 // POST /api/webhooks/github. Order of checks (SPEC §5.5): size → headers → signature → store + job in
 // one transaction → 202. Failed or malformed requests count against a per-IP limit; a validly signed
 // delivery is never refused for rate, because GitHub does not retry.
+import { isUtf8 } from "node:buffer";
 import express, { type Request, type Response, Router } from "express";
 import { AppError, type ErrorCode } from "../errors.ts";
 import { sendError } from "../http/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Limiter } from "../rate-limit/limiters.ts";
 import type { DeliveryWriter } from "./delivery-writer.ts";
+import { summarisePayload } from "./payload-summary.ts";
 import { sanitizeText } from "./sanitize.ts";
 import { isWellFormedSignature, verifySignature } from "./signature.ts";
 import type { WebhookMetrics } from "./webhook.metrics.ts";
@@ -70,6 +72,14 @@ export function createWebhookRouter(deps: WebhookReceiverDeps): Router {
     sendError(res, new AppError(code, message));
   }
 
+  function invalidPayload(res: Response, started: bigint) {
+    metrics.observe("invalid_payload", started);
+    sendError(
+      res,
+      new AppError("BAD_REQUEST", "The payload is not valid JSON text.", { reason: "INVALID_PAYLOAD" }),
+    );
+  }
+
   const router = Router();
   router.post("/", express.raw({ type: () => true, limit: MAX_PAYLOAD_BYTES }), async (req, res) => {
     const started = process.hrtime.bigint();
@@ -89,6 +99,11 @@ export function createWebhookRouter(deps: WebhookReceiverDeps): Router {
     const signedWith = verifySignature(deps.secrets, body, signature);
     if (!signedWith) return reject(req, res, "UNAUTHORIZED", "Signature invalid.", started);
 
+    // Signed, so not counted against the sender.
+    if (!isUtf8(body)) return invalidPayload(res, started);
+    const inspection = summarisePayload(body);
+    if (inspection.kind === "invalid") return invalidPayload(res, started);
+
     const headers: Record<string, string> = {};
     for (const name of KEPT_HEADERS) {
       const value = req.get(name);
@@ -101,7 +116,8 @@ export function createWebhookRouter(deps: WebhookReceiverDeps): Router {
         hookId: headers["x-github-hook-id"] ?? null,
         signedWith,
         headers,
-        body,
+        payload: body,
+        summary: inspection.kind === "summarised" ? inspection.summary : null,
         ignoredReason: isHandledEvent(event) ? null : "ignored: event not handled",
       });
       if (result.kind === "duplicate") {
@@ -113,15 +129,8 @@ export function createWebhookRouter(deps: WebhookReceiverDeps): Router {
       res.status(202).json({ deliveryId });
     } catch (error) {
       const pgCode = (error as { code?: unknown }).code;
-      // 22P02 invalid JSON, 22P05 a character jsonb cannot store (NUL), 22021 invalid UTF-8.
-      if (pgCode === "22P02" || pgCode === "22P05" || pgCode === "22021") {
-        metrics.observe("invalid_payload", started);
-        sendError(
-          res,
-          new AppError("BAD_REQUEST", "The payload is not valid JSON text.", { reason: "INVALID_PAYLOAD" }),
-        );
-        return;
-      }
+      // 22P02 invalid JSON, 22P05 a character jsonb cannot store (NUL), 22021 a NUL byte in the text.
+      if (pgCode === "22P02" || pgCode === "22P05" || pgCode === "22021") return invalidPayload(res, started);
       logger.error({ err: error, deliveryId }, "could not store a webhook delivery");
       metrics.observe("store_failed", started);
       sendError(res, new AppError("SERVICE_UNAVAILABLE", "The delivery could not be stored; redeliver it."));

@@ -1,13 +1,13 @@
-// Processes a stored delivery exactly once: the delivery row is locked, routed to its handler, and its
-// outcome written in one transaction. A redelivered job for a delivery that already has an outcome
-// does nothing, so a crash between commit and acknowledgement never processes anything twice.
+// Processes a stored delivery exactly once: the delivery row is claimed (locked), routed to its handler,
+// and its outcome written in one transaction. A crash rolls the claim back, so another worker takes the
+// delivery at once; one that already has an outcome is never claimed again.
 import type * as z from "zod";
 import type { Database, DbClient } from "../db/prisma.ts";
 import { runWithCorrelation } from "../observability/context.ts";
 import type { Logger } from "../observability/logger.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { WebhookMetrics } from "./webhook.metrics.ts";
-import type { WebhookRepository } from "./webhook.repository.ts";
+import type { ClaimedDelivery, WebhookRepository } from "./webhook.repository.ts";
 import {
   type InstallationPayload,
   type InstallationRepositoriesPayload,
@@ -40,7 +40,19 @@ export type InstallationHandlers = {
   onInstallationRepositories(db: DbClient, payload: InstallationRepositoriesPayload): Promise<Outcome>;
 };
 
+/** Long enough for a batch that waits on a busy project row; a stuck one is rolled back and retried. */
+const TRANSACTION_TIMEOUT_MS = 30_000;
+
 const SKIP_DEPLOY = /\[(skip deploy|deploy skip)\]/i;
+
+/** The stored text is what GitHub signed; undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -116,14 +128,17 @@ export function createWebhookProcessor(deps: {
     }
   }
 
-  async function processIn(tx: DbClient, deliveryRowId: string): Promise<Outcome | null> {
-    const delivery = await deps.repository.claimForProcessing(tx, deliveryRowId);
-    if (!delivery) return null;
-    deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
-    // Every line written for this delivery carries its id, even when it is processed in a batch.
+  /** Routes one claimed delivery inside the caller's transaction; every line logged carries its id. */
+  function handle(tx: DbClient, delivery: ClaimedDelivery): Promise<Outcome> {
+    if (delivery.attempts === 1) {
+      deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
+    }
     return runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
-      const outcome = await route(tx, delivery.event, delivery.payload, delivery.id);
-      await deps.repository.recordOutcome(tx, delivery.id, outcome);
+      const payload = parseJson(delivery.payload);
+      const outcome: Outcome =
+        payload === undefined
+          ? { status: "failed", reason: `invalid ${sanitizeText(delivery.event, 100)} payload: not JSON` }
+          : await route(tx, delivery.event, payload, delivery.id);
       deps.logger.info(
         { event: delivery.event, status: outcome.status, reason: outcome.reason },
         "webhook processed",
@@ -132,45 +147,69 @@ export function createWebhookProcessor(deps: {
     });
   }
 
-  async function processAlone(deliveryRowId: string): Promise<Outcome | null> {
-    const outcome = await deps.db.$transaction((tx) => processIn(tx, deliveryRowId), { timeout: 30_000 });
+  /** Counts a failed attempt: the delivery is retried after a backoff, or failed after the last one. */
+  async function recordFailure(delivery: { id: string; deliveryId: string }, error: unknown) {
+    await runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
+      deps.logger.error({ err: error, deliveryRowId: delivery.id }, "webhook processing failed");
+      const recorded = await deps.repository.recordFailedAttempt(deps.db, delivery.id);
+      if (recorded?.status === "failed") deps.metrics.observeProcessed("failed");
+    });
+  }
+
+  /** Processes one delivery in its own transaction; null when it already had an outcome. */
+  async function processOne(id: string): Promise<Outcome | null> {
+    const outcome = await deps.db.$transaction(
+      async (tx) => {
+        const delivery = await deps.repository.claimById(tx, id);
+        if (!delivery) return null;
+        const result = await handle(tx, delivery);
+        await deps.repository.recordOutcomes(tx, [{ id, ...result }]);
+        return result;
+      },
+      { timeout: TRANSACTION_TIMEOUT_MS },
+    );
     if (outcome) deps.metrics.observeProcessed(outcome.status);
     return outcome;
   }
 
   return {
-    /** Returns the outcome, or null when the delivery was already processed (a redelivered job). */
-    process: processAlone,
+    /** Processes one delivery now, whatever its place in the outbox; null when it already had an outcome. */
+    process: processOne,
 
     /**
-     * Processes several deliveries in one transaction (one commit instead of one each). If any of them
-     * fails, the transaction is rolled back and each is processed on its own, so one bad delivery
-     * cannot hold back the others. Resolves with the ids that still failed.
+     * Claims up to `limit` deliveries from the outbox and processes them in one transaction (one commit
+     * for the batch). If any of them fails, the batch rolls back and each is processed on its own, so
+     * one bad delivery cannot hold back the others; one that still fails waits for a retry. Resolves
+     * with the number of deliveries claimed.
      */
-    async processBatch(deliveryRowIds: string[]): Promise<string[]> {
+    async processPending(limit: number): Promise<number> {
+      let claimed: ClaimedDelivery[] = [];
       try {
         const outcomes = await deps.db.$transaction(
           async (tx) => {
-            const results: (Outcome | null)[] = [];
-            for (const id of deliveryRowIds) results.push(await processIn(tx, id));
+            claimed = await deps.repository.claimPending(tx, limit);
+            const results: ({ id: string } & Outcome)[] = [];
+            for (const delivery of claimed)
+              results.push({ id: delivery.id, ...(await handle(tx, delivery)) });
+            await deps.repository.recordOutcomes(tx, results);
             return results;
           },
-          { timeout: 30_000 },
+          { timeout: TRANSACTION_TIMEOUT_MS },
         );
-        for (const outcome of outcomes) if (outcome) deps.metrics.observeProcessed(outcome.status);
-        return [];
+        for (const outcome of outcomes) deps.metrics.observeProcessed(outcome.status);
+        return outcomes.length;
       } catch (batchError) {
-        if (deliveryRowIds.length === 1) throw batchError;
-        const failed: string[] = [];
-        for (const id of deliveryRowIds) {
-          try {
-            await processAlone(id);
-          } catch (error) {
-            deps.logger.error({ err: error, deliveryRowId: id }, "webhook processing failed");
-            failed.push(id);
-          }
+        // The claim itself failed (the database is unreachable): nothing was taken, the caller retries.
+        if (claimed.length === 0) throw batchError;
+        const [only] = claimed;
+        if (claimed.length === 1 && only) {
+          await recordFailure(only, batchError);
+          return 1;
         }
-        return failed;
+        for (const delivery of claimed) {
+          await processOne(delivery.id).catch((error: unknown) => recordFailure(delivery, error));
+        }
+        return claimed.length;
       }
     },
   };

@@ -1,9 +1,10 @@
-// Storage of webhook deliveries. The ingest path uses pg directly (one multi-row statement per batch,
-// payload sent as bytes and parsed by PostgreSQL); everything else uses Prisma with explicit selects.
+// Storage of webhook deliveries. The ingest path uses pg directly (one prepared multi-row statement per
+// batch, the payload stored as the text GitHub signed); everything else uses Prisma with explicit selects.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { DbClient } from "../db/prisma.ts";
 import type { Prisma } from "../db/generated/client.ts";
+import type { PayloadSummary } from "./payload-summary.ts";
 
 export type IncomingDelivery = {
   deliveryId: string;
@@ -11,7 +12,13 @@ export type IncomingDelivery = {
   hookId: string | null;
   signedWith: "current" | "previous";
   headers: Record<string, string>;
-  body: Buffer;
+  /**
+   * The body exactly as received (checked to be UTF-8). Sent to PostgreSQL as a binary parameter, so
+   * its bytes are neither decoded nor re-encoded on the way.
+   */
+  payload: Buffer;
+  /** Null when the payload was too large to parse in Node: PostgreSQL parses it as it stores it. */
+  summary: PayloadSummary | null;
   /** Events outside the whitelist are stored as already ignored, with no job. */
   ignoredReason: string | null;
 };
@@ -20,35 +27,73 @@ export type StoreResult = { kind: "stored"; id: string; needsProcessing: boolean
 
 const BIGINT_MAX = "9223372036854775807";
 
-/** PostgreSQL extracts the columns the inbox filters on, so Node never parses the payload on the hot path. */
+/** The channel that wakes the webhook worker when deliveries wait in the outbox. */
+export const DELIVERY_CHANNEL = "hangar_webhook_delivery";
+
+/** After this many failed processing attempts a delivery is recorded as failed instead of retried. */
+export const MAX_PROCESSING_ATTEMPTS = 6;
+
+const INGEST_COLUMNS = 13;
+
+/**
+ * One statement, autocommitted: a delivery stored with status 'received' is in the outbox, which is its
+ * processing job. The columns the inbox filters on come from Node's summary, or, for a payload too large
+ * to parse there, from PostgreSQL parsing it once (which also rejects text that is not JSON).
+ */
 function insertStatement(count: number): string {
   const rows: string[] = [];
   for (let index = 0; index < count; index++) {
-    const p = index * 8;
+    const p = index * INGEST_COLUMNS;
     rows.push(
-      `($${p + 1}::uuid, $${p + 2}::varchar, $${p + 3}::varchar, $${p + 4}::varchar, $${p + 5}::varchar, $${p + 6}::jsonb, convert_from($${p + 7}::bytea, 'UTF8')::jsonb, $${p + 8}::text)`,
+      `($${p + 1}::uuid, $${p + 2}::varchar, $${p + 3}::varchar, $${p + 4}::varchar, $${p + 5}::varchar, $${p + 6}::jsonb, $${p + 7}::text, $${p + 8}::int, $${p + 9}::boolean, $${p + 10}::varchar, $${p + 11}::bigint, $${p + 12}::varchar, $${p + 13}::text)`,
     );
   }
   return `
-    WITH input (id, delivery_id, event, hook_id, signed_with, headers, payload, ignored_reason) AS (VALUES ${rows.join(", ")})
+    WITH input (id, delivery_id, event, hook_id, signed_with, headers, payload, payload_bytes, summarised,
+                action, installation_id, repository_full_name, ignored_reason) AS (VALUES ${rows.join(", ")}),
+    -- Materialised so that the CASE runs once per row: PostgreSQL parses only the payloads Node did not.
+    parsed AS MATERIALIZED (
+      SELECT input.*, CASE WHEN summarised THEN NULL ELSE payload::jsonb END AS doc FROM input)
     INSERT INTO webhook_delivery (id, "deliveryId", event, action, "hookId", "installationId", "repositoryFullName",
       "signedWith", headers, payload, "payloadBytes", status, reason, "processedAt")
     SELECT id, delivery_id, event,
-      left(payload->>'action', 100),
+      CASE WHEN summarised THEN action ELSE left(doc->>'action', 100) END,
       hook_id,
-      CASE WHEN jsonb_typeof(payload->'installation'->'id') = 'number'
-            AND (payload->'installation'->>'id')::numeric BETWEEN 0 AND ${BIGINT_MAX}
-           THEN (payload->'installation'->>'id')::numeric::bigint END,
-      left(payload->'repository'->>'full_name', 300),
-      signed_with, headers, payload, octet_length(payload::text),
+      CASE WHEN summarised THEN installation_id
+           WHEN jsonb_typeof(doc->'installation'->'id') = 'number'
+            AND (doc->'installation'->>'id')::numeric BETWEEN 0 AND ${BIGINT_MAX}
+           THEN (doc->'installation'->>'id')::numeric::bigint END,
+      CASE WHEN summarised THEN repository_full_name ELSE left(doc->'repository'->>'full_name', 300) END,
+      signed_with, headers, payload, payload_bytes,
       CASE WHEN ignored_reason IS NULL THEN 'received' ELSE 'ignored' END,
       ignored_reason,
       CASE WHEN ignored_reason IS NULL THEN NULL ELSE now() END
-    FROM input
+    FROM parsed
     ON CONFLICT ("deliveryId") DO UPDATE
       SET "duplicateCount" = webhook_delivery."duplicateCount" + 1, "lastDuplicateAt" = now()
     RETURNING id, "deliveryId", (xmax = 0) AS inserted`;
 }
+
+/** Statement texts by batch size; each is prepared once per connection, so PostgreSQL plans it once. */
+const insertStatements = new Map<number, string>();
+function preparedInsert(count: number) {
+  let text = insertStatements.get(count);
+  if (!text) {
+    text = insertStatement(count);
+    insertStatements.set(count, text);
+  }
+  return { name: `webhook-ingest-${count}`, text };
+}
+
+export type ClaimedDelivery = {
+  id: string;
+  deliveryId: string;
+  event: string;
+  /** JSON text. */
+  payload: string;
+  receivedAt: Date;
+  attempts: number;
+};
 
 const deliverySelect = {
   id: true,
@@ -70,55 +115,47 @@ const deliverySelect = {
 export function createWebhookRepository(pool: pg.Pool) {
   return {
     /**
-     * Stores a batch of distinct deliveries and, through `insertJobs`, their processing jobs, in ONE
-     * transaction. A delivery id seen before is counted as a duplicate and gets no job.
+     * Stores a batch of distinct deliveries in ONE autocommitted statement. A delivery id seen before is
+     * counted as a duplicate and not stored again.
      */
-    async storeBatch(
-      deliveries: IncomingDelivery[],
-      insertJobs: (client: pg.PoolClient, stored: { id: string; deliveryId: string }[]) => Promise<void>,
-    ): Promise<StoreResult[]> {
-      const params: unknown[] = [];
+    async storeBatch(deliveries: IncomingDelivery[]): Promise<StoreResult[]> {
+      const values: unknown[] = [];
       for (const delivery of deliveries) {
-        params.push(
+        values.push(
           randomUUID(),
           delivery.deliveryId,
           delivery.event,
           delivery.hookId,
           delivery.signedWith,
           JSON.stringify(delivery.headers),
-          delivery.body,
+          delivery.payload,
+          delivery.payload.length,
+          delivery.summary !== null,
+          delivery.summary?.action ?? null,
+          delivery.summary?.installationId ?? null,
+          delivery.summary?.repositoryFullName ?? null,
           delivery.ignoredReason,
         );
       }
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const { rows } = await client.query<{ id: string; deliveryId: string; inserted: boolean }>(
-          insertStatement(deliveries.length),
-          params,
-        );
-        const byDeliveryId = new Map(rows.map((row) => [row.deliveryId, row]));
-        const results = deliveries.map((delivery): StoreResult => {
-          const row = byDeliveryId.get(delivery.deliveryId);
-          if (!row?.inserted) return { kind: "duplicate" };
-          return { kind: "stored", id: row.id, needsProcessing: delivery.ignoredReason === null };
-        });
-        const toProcess = deliveries
-          .map((delivery, index) => ({ delivery, result: results[index] }))
-          .filter(({ result }) => result?.kind === "stored" && result.needsProcessing)
-          .map(({ delivery, result }) => ({
-            id: (result as { id: string }).id,
-            deliveryId: delivery.deliveryId,
-          }));
-        await insertJobs(client, toProcess);
-        await client.query("COMMIT");
-        return results;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      const { rows } = await pool.query<{ id: string; deliveryId: string; inserted: boolean }>({
+        ...preparedInsert(deliveries.length),
+        values,
+      });
+      const byDeliveryId = new Map(rows.map((row) => [row.deliveryId, row]));
+      return deliveries.map((delivery): StoreResult => {
+        const row = byDeliveryId.get(delivery.deliveryId);
+        if (!row?.inserted) return { kind: "duplicate" };
+        return { kind: "stored", id: row.id, needsProcessing: delivery.ignoredReason === null };
+      });
+    },
+
+    /**
+     * Wakes the workers listening for deliveries. Sent after the deliveries' own commit, not inside it:
+     * a NOTIFY inside the ingest statement would take PostgreSQL's notify lock through every commit's
+     * WAL flush and serialise them all.
+     */
+    async notifyWorkers(): Promise<void> {
+      await pool.query(`SELECT pg_notify('${DELIVERY_CHANNEL}', '')`);
     },
 
     async recordRejection(
@@ -135,28 +172,69 @@ export function createWebhookRepository(pool: pg.Pool) {
     },
 
     /**
-     * Claims the delivery for processing inside the caller's transaction: the UPDATE takes the row lock,
-     * and a concurrent claim waits, then finds the status changed. Null when it already has an outcome.
-     * Raw SQL: this runs once per delivery on the hot path.
+     * Claims up to `limit` deliveries waiting in the outbox, oldest first, inside the caller's transaction:
+     * the row locks hold until it commits, other workers skip them, and a crash releases them at once.
+     * The attempt counter commits together with the outcome. Raw SQL: this is the worker's hot path.
      */
-    async claimForProcessing(db: DbClient, id: string) {
-      const rows = await db.$queryRaw<
-        { id: string; deliveryId: string; event: string; payload: unknown; receivedAt: Date }[]
-      >`
+    async claimPending(db: DbClient, limit: number): Promise<ClaimedDelivery[]> {
+      return db.$queryRaw<ClaimedDelivery[]>`
+        UPDATE webhook_delivery SET attempts = attempts + 1
+        WHERE id IN (
+          SELECT id FROM webhook_delivery
+          WHERE status = 'received' AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= now())
+          ORDER BY "receivedAt" LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING id, "deliveryId", event, payload, "receivedAt", attempts`;
+    },
+
+    /**
+     * Claims one delivery, waiting for a worker that holds it; null when it already has an outcome (that
+     * worker finished it) or is not due yet.
+     */
+    async claimById(db: DbClient, id: string): Promise<ClaimedDelivery | null> {
+      const rows = await db.$queryRaw<ClaimedDelivery[]>`
         UPDATE webhook_delivery SET attempts = attempts + 1
         WHERE id = ${id}::uuid AND status = 'received'
-        RETURNING id, "deliveryId", event, payload, "receivedAt"`;
+        RETURNING id, "deliveryId", event, payload, "receivedAt", attempts`;
       return rows[0] ?? null;
     },
 
-    async recordOutcome(
+    /** Records the outcomes of a batch in one statement. */
+    async recordOutcomes(
+      db: DbClient,
+      outcomes: { id: string; status: "processed" | "ignored" | "failed"; reason: string }[],
+    ) {
+      if (outcomes.length === 0) return;
+      await db.$executeRaw`
+        UPDATE webhook_delivery AS delivery
+        SET status = outcome.status, reason = outcome.reason, "processedAt" = now(), "nextAttemptAt" = NULL
+        FROM unnest(${outcomes.map((outcome) => outcome.id)}::uuid[], ${outcomes.map((outcome) => outcome.status)}::varchar[],
+                    ${outcomes.map((outcome) => outcome.reason)}::text[]) AS outcome (id, status, reason)
+        WHERE delivery.id = outcome.id`;
+    },
+
+    /**
+     * Counts an attempt whose transaction rolled back. Before the last allowed attempt the delivery
+     * waits an exponential backoff (2, 4, 8… seconds) and says so in its reason; after it, it is failed.
+     * Null when the delivery already has an outcome.
+     */
+    async recordFailedAttempt(
       db: DbClient,
       id: string,
-      outcome: { status: "processed" | "ignored" | "failed"; reason: string },
-    ) {
-      await db.$executeRaw`
-        UPDATE webhook_delivery SET status = ${outcome.status}, reason = ${outcome.reason}, "processedAt" = now()
-        WHERE id = ${id}::uuid`;
+    ): Promise<{ attempts: number; status: string } | null> {
+      const rows = await db.$queryRaw<{ attempts: number; status: string }[]>`
+        UPDATE webhook_delivery SET
+          attempts = attempts + 1,
+          status = CASE WHEN attempts + 1 >= ${MAX_PROCESSING_ATTEMPTS}::int THEN 'failed' ELSE status END,
+          reason = CASE WHEN attempts + 1 >= ${MAX_PROCESSING_ATTEMPTS}::int
+            THEN format('failed: processing failed %s times; the server log has the errors for this delivery id', attempts + 1)
+            ELSE format('retrying: processing attempt %s of %s failed', attempts + 1, ${MAX_PROCESSING_ATTEMPTS}::int) END,
+          "processedAt" = CASE WHEN attempts + 1 >= ${MAX_PROCESSING_ATTEMPTS}::int THEN now() END,
+          "nextAttemptAt" = CASE WHEN attempts + 1 < ${MAX_PROCESSING_ATTEMPTS}::int
+            THEN now() + make_interval(secs => power(2, attempts + 1)) END
+        WHERE id = ${id}::uuid AND status = 'received'
+        RETURNING attempts, status`;
+      return rows[0] ?? null;
     },
 
     /** Deliveries of the organisation's GitHub installations, newest first. */
@@ -196,16 +274,19 @@ export function createWebhookRepository(pool: pg.Pool) {
       return installation ? delivery : null;
     },
 
-    /** Puts a delivery with an outcome back to "received"; false when it has none yet. */
+    /**
+     * Puts a delivery with an outcome back into the outbox and wakes a worker when the caller's
+     * transaction commits; false when it has no outcome yet.
+     */
     async reopenForReplay(db: DbClient, id: string): Promise<boolean> {
       const reopened = await db.webhookDelivery.updateMany({
         where: { id, status: { not: "received" } },
-        data: { status: "received", reason: null, processedAt: null },
+        data: { status: "received", reason: null, processedAt: null, nextAttemptAt: null },
       });
-      return reopened.count === 1;
+      if (reopened.count !== 1) return false;
+      await db.$executeRaw`SELECT pg_notify(${DELIVERY_CHANNEL}, '')`;
+      return true;
     },
-
-    /** Lets the queue insert jobs inside a Prisma transaction. */
 
     async findByDeliveryId(db: DbClient, deliveryId: string) {
       return db.webhookDelivery.findUnique({ where: { deliveryId }, select: deliverySelect });

@@ -1,42 +1,78 @@
+// Drains the webhook outbox: deliveries stored with status 'received'. A notification from the ingest
+// statement wakes it at once; a short poll is the safety net for a notification lost while the listener
+// reconnects, and it also picks up retries whose backoff has passed.
+import { createNotificationListener } from "../db/notification-listener.ts";
+import type pg from "pg";
 import type { Logger } from "../observability/logger.ts";
-import { runWithCorrelation } from "../observability/context.ts";
-import { type JobData, QUEUES, type Queue } from "../queue/queue.ts";
+import { DELIVERY_CHANNEL } from "./webhook.repository.ts";
 import type { WebhookProcessor } from "./webhook.processor.ts";
 
-/** Jobs fetched per round trip; under load one fetch serves many deliveries. */
-const BATCH_SIZE = 20;
-
-/**
- * Runs the processor for queued deliveries. The delivery id is the correlation id of every log line
- * written while processing it, so one search shows a delivery's whole story.
- */
-export async function startWebhookWorker(deps: {
-  queue: Queue;
-  processor: WebhookProcessor;
-  logger: Logger;
+export type WebhookWorkerOptions = {
+  /** Batches processed at once; a backlog brings in more, up to this many. */
   concurrency?: number;
-}): Promise<void> {
-  await deps.queue.boss.work<JobData>(
-    QUEUES.webhookProcess,
-    {
-      batchSize: BATCH_SIZE,
-      localConcurrency: deps.concurrency ?? 2,
-      // NOTIFY wakes the worker at once; polling is only the safety net for a missed notification.
-      pollingIntervalSeconds: 2,
-      notifyPollingIntervalSeconds: 2,
-    },
-    async (jobs) => {
-      const ids = jobs.flatMap((job) => (job.data.deliveryRowId ? [job.data.deliveryRowId] : []));
-      if (ids.length === 0) return;
-      // One batch carries many deliveries; their ids are logged with every line written for them.
-      const correlationId =
-        jobs.length === 1 ? (jobs[0]?.data.correlationId ?? "batch") : `batch:${jobs[0]?.id ?? ""}`;
-      const failed = await runWithCorrelation({ requestId: correlationId }, () =>
-        deps.processor.processBatch(ids),
+  /** Deliveries claimed (and committed) together. */
+  batchSize?: number;
+  pollIntervalMs?: number;
+};
+
+export async function startWebhookWorker(
+  deps: { pool: pg.Pool; processor: WebhookProcessor; logger: Logger },
+  options: WebhookWorkerOptions = {},
+): Promise<{ stop(): Promise<void> }> {
+  const concurrency = options.concurrency ?? 2;
+  const batchSize = options.batchSize ?? 20;
+  const inFlight = new Set<Promise<void>>();
+  let running = 0;
+  let stopped = false;
+  // Set by every wake-up; a drain that finds it set looks again, so a delivery that arrives while every
+  // drain is busy is not left for the poll.
+  let wokenAgain = false;
+
+  async function drain(): Promise<void> {
+    running++;
+    try {
+      while (!stopped) {
+        wokenAgain = false;
+        const claimed = await deps.processor.processPending(batchSize);
+        if (claimed === batchSize) wake();
+        else if (!wokenAgain) return;
+      }
+    } catch (error) {
+      deps.logger.warn(
+        { err: error },
+        "webhook worker could not claim deliveries; retrying on the next poll",
       );
-      // Failing the batch retries it; deliveries that already have an outcome are skipped on the retry.
-      if (failed.length > 0)
-        throw new Error(`${failed.length} of ${ids.length} deliveries failed to process`);
+    } finally {
+      running--;
+    }
+  }
+
+  function wake(): void {
+    wokenAgain = true;
+    if (stopped || running >= concurrency) return;
+    const draining = drain().finally(() => inFlight.delete(draining));
+    inFlight.add(draining);
+  }
+
+  const listener = createNotificationListener({
+    pool: deps.pool,
+    channel: DELIVERY_CHANNEL,
+    logger: deps.logger,
+    onNotification: wake,
+    // Deliveries stored while it was not listening (at start, or during a reconnect) are drained now.
+    onConnected: wake,
+  });
+  await listener.start();
+  const poll = setInterval(wake, options.pollIntervalMs ?? 1_000);
+  poll.unref();
+  wake();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      await listener.stop();
+      await Promise.all(inFlight);
     },
-  );
+  };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_WEBHOOK_SECRET, startTestServer, type TestServer } from "../test/harness.ts";
 import { sendWebhook, waitForOutcome } from "../test/webhooks.ts";
 import { webhookExamples } from "../test/webhook-examples.ts";
+import { PARSE_IN_NODE_MAX_BYTES } from "./payload-summary.ts";
 import { signPayload } from "./signature.ts";
 
 describe("POST /api/webhooks/github", () => {
@@ -48,11 +49,11 @@ describe("POST /api/webhooks/github", () => {
     const delivery = await waitForOutcome(server, deliveryId);
     expect(delivery.attempts).toBe(1);
     expect(delivery.duplicateCount).toBe(7);
-    const jobs = await server.database.pool.query(
-      `SELECT count(*)::int AS count FROM pgboss.job WHERE data->>'correlationId' = $1`,
+    const rows = await server.database.pool.query(
+      `SELECT count(*)::int AS count FROM webhook_delivery WHERE "deliveryId" = $1`,
       [deliveryId],
     );
-    expect(jobs.rows[0]).toEqual({ count: 1 });
+    expect(rows.rows[0]).toEqual({ count: 1 });
   });
 
   it("rejects missing or malformed headers with 400", async () => {
@@ -98,6 +99,31 @@ describe("POST /api/webhooks/github", () => {
     const sent = await sendWebhook(server, { body: JSON.stringify(payload) });
     expect(sent.status).toBe(202);
     expect((await waitForOutcome(server, sent.deliveryId)).status).toBe("processed");
+  });
+
+  it("reads the inbox columns of a payload too large to parse in Node, and refuses one that is not JSON", async () => {
+    const padding = "x".repeat(PARSE_IN_NODE_MAX_BYTES);
+    const large = {
+      zen: "large",
+      hook_id: 4,
+      installation: { id: 77 },
+      repository: { full_name: "acme/big" },
+      padding,
+    };
+    const sent = await sendWebhook(server, {
+      event: "issues",
+      body: JSON.stringify({ ...large, action: "edited" }),
+    });
+    expect(sent.status).toBe(202);
+    const stored = await server.webhooks.repository.findByDeliveryId(server.database.db, sent.deliveryId);
+    expect(stored).toMatchObject({ action: "edited", installationId: 77n, repositoryFullName: "acme/big" });
+
+    const broken = await sendWebhook(server, { body: `${JSON.stringify(large)}}` });
+    expect(broken.status).toBe(400);
+    expect(broken.body).toMatchObject({ code: "BAD_REQUEST", reason: "INVALID_PAYLOAD" });
+    expect(
+      await server.webhooks.repository.findByDeliveryId(server.database.db, broken.deliveryId),
+    ).toBeNull();
   });
 
   it("records events outside the whitelist as ignored without queueing them", async () => {

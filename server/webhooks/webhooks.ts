@@ -1,9 +1,8 @@
-// Wires the webhook capability: the HTTP receiver (web role) and the queue worker (worker role).
+// Wires the webhook capability: the HTTP receiver (web role) and the outbox worker (worker role).
 import type { Router } from "express";
 import type { Database } from "../db/prisma.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { Queue } from "../queue/queue.ts";
 import type { Limiter } from "../rate-limit/limiters.ts";
 import type pg from "pg";
 import { createDeliveryWriter } from "./delivery-writer.ts";
@@ -17,12 +16,11 @@ import {
   recordInstallationEvents,
 } from "./webhook.processor.ts";
 import { createWebhookRepository } from "./webhook.repository.ts";
-import { startWebhookWorker } from "./webhook.worker.ts";
+import { type WebhookWorkerOptions, startWebhookWorker } from "./webhook.worker.ts";
 
 export function createWebhooks(deps: {
   db: Database;
   pool: pg.Pool;
-  queue: Queue;
   secrets: { current: string; previous: string | undefined };
   failureLimiter: Limiter;
   metrics: Metrics;
@@ -43,7 +41,7 @@ export function createWebhooks(deps: {
   });
   const router: Router = createWebhookRouter({
     secrets: deps.secrets,
-    writer: createDeliveryWriter({ repository, queue: deps.queue }),
+    writer: createDeliveryWriter({ repository, logger }),
     repository,
     db: deps.db,
     failureLimiter: deps.failureLimiter,
@@ -54,8 +52,8 @@ export function createWebhooks(deps: {
     router,
     processor,
     repository,
-    startWorker: (concurrency?: number) =>
-      startWebhookWorker({ queue: deps.queue, processor, logger, concurrency }),
+    startWorker: (options?: WebhookWorkerOptions) =>
+      startWebhookWorker({ pool: deps.pool, processor, logger }, options),
   };
 }
 

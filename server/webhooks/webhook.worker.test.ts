@@ -1,0 +1,206 @@
+// The outbox worker against a real PostgreSQL: failed attempts back off and end as failed, one bad
+// delivery does not hold back its batch, several workers process each delivery once, and a delivery
+// stored without a notification is still picked up by the poll.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../observability/logger.ts";
+import { createMetrics } from "../observability/metrics.ts";
+import { createTestDatabase, type TestDatabase } from "../test/database.ts";
+import { createWebhookMetrics } from "./webhook.metrics.ts";
+import {
+  type ProjectMatcher,
+  createWebhookProcessor,
+  noProjectsYet,
+  recordInstallationEvents,
+} from "./webhook.processor.ts";
+import { MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
+import { startWebhookWorker } from "./webhook.worker.ts";
+
+const logger = createLogger({ level: "silent" });
+
+function pushPayload(repository: string) {
+  return {
+    ref: "refs/heads/main",
+    before: "0".repeat(40),
+    after: "1".repeat(40),
+    deleted: false,
+    repository: { id: 1, name: repository.split("/")[1], full_name: repository },
+    head_commit: { id: "1".repeat(40), message: "change", timestamp: "2026-11-28T00:00:00Z" },
+    commits: [],
+    installation: { id: 7 },
+  };
+}
+
+describe("webhook outbox worker", { timeout: 60_000 }, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  function processorWith(projects: ProjectMatcher) {
+    return createWebhookProcessor({
+      db: database.db,
+      repository: createWebhookRepository(database.pool),
+      projects,
+      installations: recordInstallationEvents,
+      metrics: createWebhookMetrics(createMetrics()),
+      logger,
+    });
+  }
+
+  async function store(event: string, payload: unknown): Promise<string> {
+    const [result] = await createWebhookRepository(database.pool).storeBatch([
+      {
+        deliveryId: randomUUID(),
+        event,
+        hookId: null,
+        signedWith: "current",
+        headers: {},
+        payload: Buffer.from(JSON.stringify(payload)),
+        summary: null,
+        ignoredReason: null,
+      },
+    ]);
+    if (result?.kind !== "stored") throw new Error("not stored");
+    return result.id;
+  }
+
+  async function row(id: string) {
+    const { rows } = await database.pool.query<{
+      status: string;
+      reason: string | null;
+      attempts: number;
+      waitsSeconds: number | null;
+    }>(
+      `SELECT status, reason, attempts,
+         extract(epoch FROM "nextAttemptAt" - now())::float AS "waitsSeconds"
+       FROM webhook_delivery WHERE id = $1`,
+      [id],
+    );
+    if (!rows[0]) throw new Error(`no delivery ${id}`);
+    return rows[0];
+  }
+
+  async function clearOutbox() {
+    await database.pool.query(
+      `UPDATE webhook_delivery SET status = 'ignored', reason = 'test cleanup' WHERE status = 'received'`,
+    );
+  }
+
+  it("backs off after a failed attempt, says so, and records the delivery as failed after the last", async () => {
+    await clearOutbox();
+    const failing = processorWith({
+      ...noProjectsYet,
+      onPush: () => Promise.reject(new Error("project store unavailable")),
+    });
+    const id = await store("push", pushPayload("acme/broken"));
+
+    expect(await failing.processPending(10)).toBe(1);
+    const first = await row(id);
+    expect(first).toMatchObject({ status: "received", attempts: 1 });
+    expect(first.reason).toBe(`retrying: processing attempt 1 of ${MAX_PROCESSING_ATTEMPTS} failed`);
+    // 2 s backoff: not claimed again before then.
+    expect(first.waitsSeconds).toBeGreaterThan(1);
+    expect(await failing.processPending(10)).toBe(0);
+
+    for (let attempt = 2; attempt <= MAX_PROCESSING_ATTEMPTS; attempt++) {
+      await database.pool.query(`UPDATE webhook_delivery SET "nextAttemptAt" = now() WHERE id = $1`, [id]);
+      expect(await failing.processPending(10)).toBe(1);
+      const current = await row(id);
+      expect(current.attempts).toBe(attempt);
+      if (attempt < MAX_PROCESSING_ATTEMPTS) {
+        expect(current.status).toBe("received");
+        // Exponential: 2^attempt seconds.
+        expect(current.waitsSeconds).toBeGreaterThan(2 ** attempt - 1);
+      }
+    }
+    const last = await row(id);
+    expect(last).toMatchObject({ status: "failed", waitsSeconds: null });
+    expect(last.reason).toMatch(/^failed: processing failed 6 times/);
+    // The internal error never reaches the inbox.
+    expect(last.reason).not.toContain("project store unavailable");
+    expect(await failing.processPending(10)).toBe(0);
+  });
+
+  it("processes the rest of a batch when one delivery in it fails", async () => {
+    await clearOutbox();
+    const processor = processorWith({
+      ...noProjectsYet,
+      onPush: (_db, push) =>
+        push.repository === "acme/poison"
+          ? Promise.reject(new Error("boom"))
+          : Promise.resolve({ status: "processed", reason: `matched ${push.repository}` }),
+    });
+    const good = [await store("push", pushPayload("acme/a")), await store("push", pushPayload("acme/b"))];
+    const poison = await store("push", pushPayload("acme/poison"));
+    const ping = await store("ping", { zen: "z", hook_id: 1 });
+
+    expect(await processor.processPending(10)).toBe(4);
+    for (const id of good) expect(await row(id)).toMatchObject({ status: "processed", attempts: 1 });
+    expect(await row(ping)).toMatchObject({ status: "processed", attempts: 1 });
+    expect(await row(poison)).toMatchObject({ status: "received", attempts: 1 });
+  });
+
+  it("processes every delivery exactly once with three workers draining the same outbox", async () => {
+    await clearOutbox();
+    const workers = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        startWebhookWorker(
+          { pool: database.pool, processor: processorWith(noProjectsYet), logger },
+          { batchSize: 5, concurrency: 2 },
+        ),
+      ),
+    );
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 300 }, (_, index) => store("ping", { zen: "z", hook_id: index })),
+      );
+      const waiting = async () =>
+        (
+          await database.pool.query<{ count: number }>(
+            `SELECT count(*)::int AS count FROM webhook_delivery WHERE id = ANY($1::uuid[]) AND status = 'received'`,
+            [ids],
+          )
+        ).rows[0]?.count;
+      for (let attempt = 0; attempt < 400 && (await waiting()) !== 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const { rows } = await database.pool.query<{ status: string; attempts: number; count: number }>(
+        `SELECT status, attempts, count(*)::int AS count FROM webhook_delivery
+         WHERE id = ANY($1::uuid[]) GROUP BY 1, 2`,
+        [ids],
+      );
+      expect(rows).toEqual([{ status: "processed", attempts: 1, count: 300 }]);
+    } finally {
+      await Promise.all(workers.map((worker) => worker.stop()));
+    }
+  });
+
+  it("picks up a delivery whose notification was lost, on its next poll", async () => {
+    await clearOutbox();
+    const worker = await startWebhookWorker(
+      { pool: database.pool, processor: processorWith(noProjectsYet), logger },
+      { pollIntervalMs: 200 },
+    );
+    try {
+      // Written the way a lost notification looks: the row is there, nothing woke the worker.
+      const id = randomUUID();
+      await database.pool.query(
+        `INSERT INTO webhook_delivery (id, "deliveryId", event, "signedWith", headers, payload, "payloadBytes")
+         VALUES ($1, $2, 'ping', 'current', '{}', '{"zen":"quiet","hook_id":9}', 27)`,
+        [id, randomUUID()],
+      );
+      let current = await row(id);
+      for (let attempt = 0; attempt < 100 && current.status === "received"; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        current = await row(id);
+      }
+      expect(current).toMatchObject({ status: "processed", attempts: 1 });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
