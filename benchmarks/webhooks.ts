@@ -14,12 +14,26 @@ import pg from "pg";
 import { findFreePort, startEmbeddedPostgres } from "../server/db/embedded-postgres.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+const packageScripts = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  }
+).scripts;
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
 const SECRET = "benchmark-webhook-secret-0123456789";
 const FIXED_RATE = Number(process.env.BENCH_RATE ?? 300);
 const FIXED_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 15);
 const MAX_CONNECTIONS = Number(process.env.BENCH_MAX_CONNECTIONS ?? 64);
+/** Extra Node flags for Hangar's processes, e.g. "--cpu-prof" when looking for where the time goes. */
+const HANGAR_NODE_FLAGS = (process.env.BENCH_HANGAR_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+/**
+ * "split" (default): a web process and a worker process, as Hangar is run for webhook volume (README,
+ * "Running at volume"); "single": one process with both roles, as `npm start` runs it.
+ */
+const TOPOLOGY = process.env.BENCH_TOPOLOGY === "single" ? "single" : "split";
+/** How long to wait, after the load, for the workers to process every stored delivery. */
+const DRAIN_TIMEOUT_MS = 180_000;
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as { name: string; examples: object[] }[];
@@ -151,31 +165,44 @@ async function main() {
   });
   const children: ChildProcess[] = [];
   try {
-    const hangarPort = await findFreePort();
-    const hangar = spawn(NODE, ["--import", "tsx", "server/main.ts"], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        PORT: String(hangarPort),
-        PUBLIC_URL: `http://127.0.0.1:${hangarPort}`,
-        HANGAR_DATA_DIR: path.join(workDir, "data"),
-        DATABASE_URL: database.url,
-        DATABASE_POOL_SIZE: "10",
-        GITHUB_WEBHOOK_SECRET: SECRET,
-        HANGAR_ROLE: process.env.BENCH_HANGAR_ROLE ?? "all",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    children.push(hangar);
-    const hangarUrl = `http://127.0.0.1:${hangarPort}`;
-    await waitForHttp(`${hangarUrl}/readyz`);
+    // The same flags `npm start` gives Node (package.json), plus any asked for.
+    const startFlags =
+      /\bnode ((?:--\S+ )*)server\/main\.ts/
+        .exec(packageScripts.start)?.[1]
+        ?.trim()
+        .split(" ")
+        .filter(Boolean) ?? [];
+    const startHangar = async (role: "all" | "web" | "worker") => {
+      const port = await findFreePort();
+      const child = spawn(NODE, [...startFlags, ...HANGAR_NODE_FLAGS, "server/main.ts"], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/tmp",
+          NODE_ENV: "production",
+          LOG_LEVEL: "warn",
+          PORT: String(port),
+          PUBLIC_URL: `http://127.0.0.1:${port}`,
+          HANGAR_DATA_DIR: path.join(workDir, `data-${role}`),
+          DATABASE_URL: database.url,
+          DATABASE_POOL_SIZE: "10",
+          GITHUB_WEBHOOK_SECRET: SECRET,
+          HANGAR_ROLE: role,
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      children.push(child);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/readyz`);
+      return { url, pid: child.pid ?? 0 };
+    };
+    const web = await startHangar(TOPOLOGY === "split" ? "web" : "all");
+    const worker = TOPOLOGY === "split" ? await startHangar("worker") : web;
+    const hangarUrl = web.url;
 
     // The baseline runs in its own process, as Hangar does.
     const baselinePort = await findFreePort();
-    const baselineChild = spawn(NODE, ["--import", "tsx", "benchmarks/baseline-receiver.ts"], {
+    const baselineChild = spawn(NODE, ["benchmarks/baseline-receiver.ts"], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? "",
@@ -199,17 +226,28 @@ async function main() {
 
     // Pickup is read after the fixed-rate phase: the peak phase deliberately builds a backlog.
     let pickup: number[] = [];
-    const ours = await runPhases({ url: hangarUrl, pid: hangar.pid ?? 0 }, async () => {
+    const ours = await runPhases({ url: hangarUrl, pid: web.pid }, async () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      const metrics = await (await fetch(`${hangarUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${worker.url}/metrics`)).text();
       pickup = histogramQuantiles(metrics, "hangar_webhook_pickup_seconds", [0.5, 0.99]);
     });
     const [pickupP50 = Number.NaN, pickupP99 = Number.NaN] = pickup;
 
+    // The peak phase leaves a backlog in the outbox; time the workers draining it.
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-    const stored =
-      (await pool.query<{ count: number }>("SELECT count(*)::int AS count FROM webhook_delivery")).rows[0]
-        ?.count ?? 0;
+    const count = async (where: string) =>
+      (await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM webhook_delivery ${where}`))
+        .rows[0]?.count ?? 0;
+    const backlog = await count("WHERE status = 'received'");
+    const drainStarted = Date.now();
+    while ((await count("WHERE status = 'received'")) > 0 && Date.now() - drainStarted < DRAIN_TIMEOUT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const drainSeconds = (Date.now() - drainStarted) / 1000;
+    const stillWaiting = await count("WHERE status = 'received'");
+    const stored = await count("");
+    const processed = await count("WHERE status = 'processed' OR status = 'ignored'");
+    const workerRssMb = peakRssMb(worker.pid);
     await pool.end();
 
     const base = await runPhases({ url: `http://127.0.0.1:${baselinePort}`, pid: baselineChild.pid ?? 0 });
@@ -226,7 +264,15 @@ async function main() {
       `Pickup latency (commit → worker start, histogram bucket bounds): p50 ≤ ${pickupP50 * 1000} ms, p99 ≤ ${pickupP99 * 1000} ms`,
     );
     console.log(
-      `Deliveries stored: ${stored}; acknowledged 2xx: ${ours.fixed.ok + ours.peak.ok} (+ warm-up)`,
+      `Deliveries stored: ${stored}; acknowledged 2xx: ${ours.fixed.ok + ours.peak.ok} (+ warm-up); processed: ${processed}`,
+    );
+    console.log(
+      `Backlog after the peak: ${backlog}, processed in ${drainSeconds.toFixed(1)} s (${Math.round((backlog - stillWaiting) / drainSeconds)}/s)${stillWaiting > 0 ? `; ${stillWaiting} still waiting` : ""}`,
+    );
+    console.log(
+      TOPOLOGY === "split"
+        ? `Topology: web + worker processes; peak RSS web ${ours.rssMb} MB (the table), worker ${workerRssMb} MB`
+        : "Topology: one process with both roles (npm start)",
     );
   } finally {
     for (const child of children) child.kill("SIGTERM");
