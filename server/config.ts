@@ -88,6 +88,7 @@ const envSchema = z.object({
     .default(30 * 60),
   BUILD_IMAGE_TEMPLATE: optionalString,
   DEPLOYMENT_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(20),
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   SANDBOX_FLY_TIME_SCALE: z.coerce.number().min(1).max(1000).default(1),
 });
 
@@ -144,6 +145,8 @@ export type Config = {
   };
   /** How long a deployment's worker may go silent before another worker takes the deployment over. */
   deploymentLeaseSeconds: number;
+  /** CPU priority (nice) a worker-only process lowers itself to, so web processes win a burst. */
+  workerNice: number;
   /** Sandbox mode: how much faster than real time the Fly emulator's clock runs. */
   sandboxFlyTimeScale: number;
   limits: {
@@ -311,6 +314,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       imageTemplate: env.BUILD_IMAGE_TEMPLATE,
     },
     deploymentLeaseSeconds: env.DEPLOYMENT_LEASE_SECONDS,
+    workerNice: env.WORKER_NICE,
     sandboxFlyTimeScale: env.SANDBOX_FLY_TIME_SCALE,
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,

@@ -11,6 +11,12 @@ import {
   waitForReady,
 } from "./test/hangar-process.ts";
 
+/** The process's nice value, from /proc (field 19 of its stat line). */
+function niceOf(started: HangarProcess): number {
+  const stat = fs.readFileSync(`/proc/${started.child.pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+}
+
 describe("npm start (server/main.ts)", { timeout: 120_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hangar-main-"));
   fs.chmodSync(dataDir, 0o777);
@@ -51,13 +57,17 @@ describe("npm start (server/main.ts)", { timeout: 120_000 }, () => {
     expect(await second.exited).not.toBe(0);
     expect(second.output()).toMatch(/data directory .* is in use by another Hangar/);
 
+    // Both roles in one process: it keeps its CPU priority.
+    expect(niceOf(first)).toBe(0);
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain("shutting down");
 
-    const restarted = startHangar(env);
+    // Restarted as a worker-only process, which yields the CPU to web processes (WORKER_NICE).
+    const restarted = startHangar({ ...env, HANGAR_ROLE: "worker" });
     running.push(restarted);
     await waitForReady(url, restarted);
+    expect(niceOf(restarted)).toBe(10);
     const signIn = await fetch(`${url}/api/auth/sign-in/email`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: url },

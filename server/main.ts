@@ -1,6 +1,7 @@
 // Composition root: configuration → logger → database → migrations → services → HTTP, and the
 // reverse on shutdown.
 import http, { type Server } from "node:http";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAuth } from "./auth/auth.ts";
@@ -156,6 +157,15 @@ async function main(): Promise<void> {
       projects: deployments.triggers,
       ...(services.github ? { installations: services.github.installationHandlers } : {}),
     });
+    // A worker-only process yields the CPU to web processes on the same machine: during a burst the
+    // acknowledgements come first and the outbox drains after it (docs/performance.md measures this).
+    if (config.role === "worker" && config.workerNice > 0) {
+      try {
+        os.setPriority(config.workerNice);
+      } catch (error) {
+        logger.warn({ err: error }, "could not lower the worker's CPU priority");
+      }
+    }
     if (config.role !== "web") {
       const webhookWorker = await webhooks.startWorker();
       cleanups.push(() => webhookWorker.stop());
