@@ -1,7 +1,6 @@
 // The durable job queue: pg-boss in Hangar's own PostgreSQL. Jobs are inserted inside the caller's
 // transaction (with the row that caused them), and workers are woken by LISTEN/NOTIFY, not a slow poll.
 import { PgBoss } from "pg-boss";
-import type pg from "pg";
 import type { DbClient } from "../db/prisma.ts";
 import type { Logger } from "../observability/logger.ts";
 
@@ -13,16 +12,12 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** A job and the correlation id every log line of its processing carries. */
-export type JobData = { correlationId: string; deliveryRowId?: string; deploymentId?: string };
+export type JobData = { correlationId: string; deploymentId?: string };
 
 /** Runs SQL on a connection that is inside the caller's transaction (a pg client, a Prisma transaction). */
 export type SqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
 
-export function pgExecutor(client: pg.PoolClient): SqlExecutor {
-  return { executeSql: (text, values) => client.query(text, values) };
-}
-
-/** The same, for a Prisma interactive transaction. */
+/** A SqlExecutor for a Prisma interactive transaction. */
 export function prismaExecutor(db: DbClient): SqlExecutor {
   return {
     executeSql: async (text, values = []) => ({ rows: await db.$queryRawUnsafe<unknown[]>(text, ...values) }),
