@@ -30,6 +30,9 @@ const BIGINT_MAX = "9223372036854775807";
 /** The channel that wakes the webhook worker when deliveries wait in the outbox. */
 export const DELIVERY_CHANNEL = "hangar_webhook_delivery";
 
+/** Payload bytes a worker takes into one batch (see claimPending), so large payloads come a few at a time. */
+const MAX_BATCH_PAYLOAD_BYTES = 8 * 1024 * 1024;
+
 /** After this many failed processing attempts a delivery is recorded as failed instead of retried. */
 export const MAX_PROCESSING_ATTEMPTS = 6;
 
@@ -174,17 +177,31 @@ export function createWebhookRepository(pool: pg.Pool) {
     /**
      * Claims up to `limit` deliveries waiting in the outbox, oldest first, inside the caller's transaction:
      * the row locks hold until it commits, other workers skip them, and a crash releases them at once.
-     * The attempt counter commits together with the outcome. Raw SQL: this is the worker's hot path.
+     * Deliveries are added while the payloads taken before each one stay under `maxPayloadBytes`, so a
+     * batch holds at most one large payload beyond that budget. The attempt counter commits together
+     * with the outcome. Raw SQL: this is the worker's hot path.
      */
-    async claimPending(db: DbClient, limit: number): Promise<ClaimedDelivery[]> {
+    async claimPending(
+      db: DbClient,
+      limit: number,
+      maxPayloadBytes: number = MAX_BATCH_PAYLOAD_BYTES,
+    ): Promise<ClaimedDelivery[]> {
       return db.$queryRaw<ClaimedDelivery[]>`
-        UPDATE webhook_delivery SET attempts = attempts + 1
-        WHERE id IN (
-          SELECT id FROM webhook_delivery
+        WITH candidates AS (
+          SELECT id, "receivedAt", "payloadBytes" FROM webhook_delivery
           WHERE status = 'received' AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= now())
           ORDER BY "receivedAt" LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING id, "deliveryId", event, payload, "receivedAt", attempts`;
+          FOR UPDATE SKIP LOCKED),
+        within_budget AS (
+          SELECT id FROM (
+            SELECT id, sum("payloadBytes") OVER (ORDER BY "receivedAt", id) - "payloadBytes" AS bytes_before
+            FROM candidates) AS sized
+          WHERE bytes_before < ${maxPayloadBytes}),
+        claimed AS (
+          UPDATE webhook_delivery SET attempts = attempts + 1
+          WHERE id IN (SELECT id FROM within_budget)
+          RETURNING id, "deliveryId", event, payload, "receivedAt", attempts)
+        SELECT * FROM claimed ORDER BY "receivedAt"`;
     },
 
     /**

@@ -144,6 +144,23 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     expect(await row(poison)).toMatchObject({ status: "received", attempts: 1 });
   });
 
+  it("claims oldest first and stops adding large payloads at the batch's byte budget", async () => {
+    await clearOutbox();
+    const padded = (index: number) => ({ zen: "z", hook_id: index, padding: "p".repeat(1_000) });
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      ids.push(await store("ping", padded(index)));
+      // Distinct receivedAt (millisecond precision) so that "oldest first" is observable.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const repository = createWebhookRepository(database.pool);
+    const claimed = await database.db.$transaction((tx) => repository.claimPending(tx, 10, 1_500));
+    // Bytes before the second are ~1 KB (< 1.5 KB): taken; before the third ~2 KB: left for the next batch.
+    expect(claimed.map((delivery) => delivery.id)).toEqual(ids.slice(0, 2));
+    const everything = await database.db.$transaction((tx) => repository.claimPending(tx, 10));
+    expect(everything.map((delivery) => delivery.id)).toEqual(ids);
+  });
+
   it("processes every delivery exactly once with three workers draining the same outbox", async () => {
     await clearOutbox();
     const workers = await Promise.all(
