@@ -17,18 +17,23 @@ export type PayloadSummary = {
 export type PayloadInspection =
   { kind: "summarised"; summary: PayloadSummary } | { kind: "left_to_database" } | { kind: "invalid" };
 
+/** The value of a JSON text; undefined when the text is not JSON (JSON itself has no undefined). */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function field(value: unknown, key: string): unknown {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
 export function summarisePayload(body: Buffer): PayloadInspection {
   if (body.length > PARSE_IN_NODE_MAX_BYTES) return { kind: "left_to_database" };
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body.toString("utf8"));
-  } catch {
-    return { kind: "invalid" };
-  }
+  const payload = parseJsonText(body.toString("utf8"));
+  if (payload === undefined) return { kind: "invalid" };
   const action = field(payload, "action");
   const installationId = field(field(payload, "installation"), "id");
   const repository = field(field(payload, "repository"), "full_name");

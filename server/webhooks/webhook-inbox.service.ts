@@ -3,17 +3,9 @@
 import type { AuditService } from "../audit/audit.service.ts";
 import type { Database } from "../db/prisma.ts";
 import { AppError } from "../errors.ts";
+import { parseJsonText } from "./payload-summary.ts";
 import type { WebhookRepository } from "./webhook.repository.ts";
 import { isHandledEvent } from "./webhook.schema.ts";
-
-/** Shown as JSON; a stored text that is not JSON (it never should be) is shown as it is. */
-function parseStoredPayload(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 export function createWebhookInboxService(deps: {
   db: Database;
@@ -29,7 +21,8 @@ export function createWebhookInboxService(deps: {
     return {
       ...delivery,
       installationId: delivery.installationId?.toString() ?? null,
-      payload: parseStoredPayload(delivery.payload),
+      // Shown as JSON; a stored text that is not JSON (it never should be) is shown as it is.
+      payload: parseJsonText(delivery.payload) ?? delivery.payload,
     };
   }
 

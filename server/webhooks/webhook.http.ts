@@ -1,6 +1,6 @@
-// POST /api/webhooks/github. Order of checks (SPEC §5.5): size → headers → signature → store + job in
-// one transaction → 202. Failed or malformed requests count against a per-IP limit; a validly signed
-// delivery is never refused for rate, because GitHub does not retry.
+// POST /api/webhooks/github. Order of checks (SPEC §5.5): size → headers → signature → JSON → store (the
+// row is its own processing job) committed → 202. Failed or malformed requests count against a per-IP
+// limit; a validly signed delivery is never refused for rate, because GitHub does not retry.
 import { isUtf8 } from "node:buffer";
 import express, { type Request, type Response, Router } from "express";
 import { AppError, type ErrorCode } from "../errors.ts";

@@ -5,6 +5,7 @@ import type * as z from "zod";
 import type { Database, DbClient } from "../db/prisma.ts";
 import { runWithCorrelation } from "../observability/context.ts";
 import type { Logger } from "../observability/logger.ts";
+import { parseJsonText } from "./payload-summary.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { WebhookMetrics } from "./webhook.metrics.ts";
 import type { ClaimedDelivery, WebhookRepository } from "./webhook.repository.ts";
@@ -44,15 +45,6 @@ export type InstallationHandlers = {
 const TRANSACTION_TIMEOUT_MS = 30_000;
 
 const SKIP_DEPLOY = /\[(skip deploy|deploy skip)\]/i;
-
-/** The stored text is what GitHub signed; undefined when it is not JSON. */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -134,7 +126,7 @@ export function createWebhookProcessor(deps: {
       deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
     }
     return runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
-      const payload = parseJson(delivery.payload);
+      const payload = parseJsonText(delivery.payload);
       const outcome: Outcome =
         payload === undefined
           ? { status: "failed", reason: `invalid ${sanitizeText(delivery.event, 100)} payload: not JSON` }
