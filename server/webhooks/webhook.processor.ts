@@ -172,14 +172,15 @@ export function createWebhookProcessor(deps: {
      * Claims up to `limit` deliveries from the outbox and processes them in one transaction (one commit
      * for the batch). If any of them fails, the batch rolls back and each is processed on its own, so
      * one bad delivery cannot hold back the others; one that still fails waits for a retry. Resolves
-     * with the number of deliveries claimed.
+     * with the number of deliveries claimed, and whether more were due than one batch took.
      */
-    async processPending(limit: number): Promise<number> {
+    async processPending(limit: number): Promise<{ claimed: number; moreWaiting: boolean }> {
       let claimed: ClaimedDelivery[] = [];
+      let moreWaiting = false;
       try {
         const outcomes = await deps.db.$transaction(
           async (tx) => {
-            claimed = await deps.repository.claimPending(tx, limit);
+            ({ deliveries: claimed, moreWaiting } = await deps.repository.claimPending(tx, limit));
             const results: ({ id: string } & Outcome)[] = [];
             for (const delivery of claimed)
               results.push({ id: delivery.id, ...(await handle(tx, delivery)) });
@@ -189,19 +190,19 @@ export function createWebhookProcessor(deps: {
           { timeout: TRANSACTION_TIMEOUT_MS },
         );
         for (const outcome of outcomes) deps.metrics.observeProcessed(outcome.status);
-        return outcomes.length;
+        return { claimed: outcomes.length, moreWaiting };
       } catch (batchError) {
         // The claim itself failed (the database is unreachable): nothing was taken, the caller retries.
         if (claimed.length === 0) throw batchError;
         const [only] = claimed;
         if (claimed.length === 1 && only) {
           await recordFailure(only, batchError);
-          return 1;
+          return { claimed: 1, moreWaiting };
         }
         for (const delivery of claimed) {
           await processOne(delivery.id).catch((error: unknown) => recordFailure(delivery, error));
         }
-        return claimed.length;
+        return { claimed: claimed.length, moreWaiting };
       }
     },
   };

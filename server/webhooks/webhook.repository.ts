@@ -178,15 +178,16 @@ export function createWebhookRepository(pool: pg.Pool) {
      * Claims up to `limit` deliveries waiting in the outbox, oldest first, inside the caller's transaction:
      * the row locks hold until it commits, other workers skip them, and a crash releases them at once.
      * Deliveries are added while the payloads taken before each one stay under `maxPayloadBytes`, so a
-     * batch holds at most one large payload beyond that budget. The attempt counter commits together
-     * with the outcome. Raw SQL: this is the worker's hot path.
+     * batch holds at most one large payload beyond that budget. Says whether due deliveries were left
+     * for the next claim. The attempt counter commits together with the outcome. Raw SQL: this is the
+     * worker's hot path.
      */
     async claimPending(
       db: DbClient,
       limit: number,
       maxPayloadBytes: number = MAX_BATCH_PAYLOAD_BYTES,
-    ): Promise<ClaimedDelivery[]> {
-      return db.$queryRaw<ClaimedDelivery[]>`
+    ): Promise<{ deliveries: ClaimedDelivery[]; moreWaiting: boolean }> {
+      const rows = await db.$queryRaw<(ClaimedDelivery & { candidates: number })[]>`
         WITH candidates AS (
           SELECT id, "receivedAt", "payloadBytes" FROM webhook_delivery
           WHERE status = 'received' AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= now())
@@ -201,7 +202,14 @@ export function createWebhookRepository(pool: pg.Pool) {
           UPDATE webhook_delivery SET attempts = attempts + 1
           WHERE id IN (SELECT id FROM within_budget)
           RETURNING id, "deliveryId", event, payload, "receivedAt", attempts)
-        SELECT * FROM claimed ORDER BY "receivedAt"`;
+        SELECT claimed.*, (SELECT count(*)::int FROM candidates) AS candidates
+        FROM claimed ORDER BY "receivedAt"`;
+      const candidates = rows[0]?.candidates ?? 0;
+      return {
+        deliveries: rows.map(({ candidates: _, ...delivery }) => delivery),
+        // A full batch may have left more; a batch cut by the byte budget did.
+        moreWaiting: candidates === limit || candidates > rows.length,
+      };
     },
 
     /**

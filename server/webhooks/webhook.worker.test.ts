@@ -98,17 +98,17 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     });
     const id = await store("push", pushPayload("acme/broken"));
 
-    expect(await failing.processPending(10)).toBe(1);
+    expect((await failing.processPending(10)).claimed).toBe(1);
     const first = await row(id);
     expect(first).toMatchObject({ status: "received", attempts: 1 });
     expect(first.reason).toBe(`retrying: processing attempt 1 of ${MAX_PROCESSING_ATTEMPTS} failed`);
     // 2 s backoff: not claimed again before then.
     expect(first.waitsSeconds).toBeGreaterThan(1);
-    expect(await failing.processPending(10)).toBe(0);
+    expect((await failing.processPending(10)).claimed).toBe(0);
 
     for (let attempt = 2; attempt <= MAX_PROCESSING_ATTEMPTS; attempt++) {
       await database.pool.query(`UPDATE webhook_delivery SET "nextAttemptAt" = now() WHERE id = $1`, [id]);
-      expect(await failing.processPending(10)).toBe(1);
+      expect((await failing.processPending(10)).claimed).toBe(1);
       const current = await row(id);
       expect(current.attempts).toBe(attempt);
       if (attempt < MAX_PROCESSING_ATTEMPTS) {
@@ -122,7 +122,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     expect(last.reason).toMatch(/^failed: processing failed 6 times/);
     // The internal error never reaches the inbox.
     expect(last.reason).not.toContain("project store unavailable");
-    expect(await failing.processPending(10)).toBe(0);
+    expect((await failing.processPending(10)).claimed).toBe(0);
   });
 
   it("processes the rest of a batch when one delivery in it fails", async () => {
@@ -138,7 +138,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     const poison = await store("push", pushPayload("acme/poison"));
     const ping = await store("ping", { zen: "z", hook_id: 1 });
 
-    expect(await processor.processPending(10)).toBe(4);
+    expect(await processor.processPending(10)).toEqual({ claimed: 4, moreWaiting: false });
     for (const id of good) expect(await row(id)).toMatchObject({ status: "processed", attempts: 1 });
     expect(await row(ping)).toMatchObject({ status: "processed", attempts: 1 });
     expect(await row(poison)).toMatchObject({ status: "received", attempts: 1 });
@@ -156,9 +156,14 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     const repository = createWebhookRepository(database.pool);
     const claimed = await database.db.$transaction((tx) => repository.claimPending(tx, 10, 1_500));
     // Bytes before the second are ~1 KB (< 1.5 KB): taken; before the third ~2 KB: left for the next batch.
-    expect(claimed.map((delivery) => delivery.id)).toEqual(ids.slice(0, 2));
+    expect(claimed.deliveries.map((delivery) => delivery.id)).toEqual(ids.slice(0, 2));
+    expect(claimed.moreWaiting).toBe(true);
     const everything = await database.db.$transaction((tx) => repository.claimPending(tx, 10));
-    expect(everything.map((delivery) => delivery.id)).toEqual(ids);
+    expect(everything.deliveries.map((delivery) => delivery.id)).toEqual(ids);
+    expect(everything.moreWaiting).toBe(false);
+    // A full batch may have left more behind: the worker looks again.
+    const limited = await database.db.$transaction((tx) => repository.claimPending(tx, 3));
+    expect(limited.moreWaiting).toBe(true);
   });
 
   it("processes every delivery exactly once with three workers draining the same outbox", async () => {

@@ -33,8 +33,9 @@ export async function startWebhookWorker(
     try {
       while (!stopped) {
         wokenAgain = false;
-        const claimed = await deps.processor.processPending(batchSize);
-        if (claimed === batchSize) wake();
+        const { moreWaiting } = await deps.processor.processPending(batchSize);
+        // A backlog (or a batch cut short by its byte budget): go on, and bring in another drain.
+        if (moreWaiting) wake();
         else if (!wokenAgain) return;
       }
     } catch (error) {
