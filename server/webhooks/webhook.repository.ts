@@ -187,6 +187,9 @@ export function createWebhookRepository(pool: pg.Pool) {
       limit: number,
       maxPayloadBytes: number = MAX_BATCH_PAYLOAD_BYTES,
     ): Promise<{ deliveries: ClaimedDelivery[]; moreWaiting: boolean }> {
+      // Only locks, no UPDATE: the attempt counter is written with the outcome. Updating claimed rows
+      // would add entries at the head of the outbox index on every claim, and a head page that keeps
+      // changing never gets its dead entries marked, so each claim would step over all of them.
       const rows = await db.$queryRaw<(ClaimedDelivery & { candidates: number })[]>`
         WITH candidates AS (
           SELECT id, "receivedAt", "payloadBytes" FROM webhook_delivery
@@ -197,13 +200,11 @@ export function createWebhookRepository(pool: pg.Pool) {
           SELECT id FROM (
             SELECT id, sum("payloadBytes") OVER (ORDER BY "receivedAt", id) - "payloadBytes" AS bytes_before
             FROM candidates) AS sized
-          WHERE bytes_before < ${maxPayloadBytes}),
-        claimed AS (
-          UPDATE webhook_delivery SET attempts = attempts + 1
-          WHERE id IN (SELECT id FROM within_budget)
-          RETURNING id, "deliveryId", event, payload, "receivedAt", attempts)
-        SELECT claimed.*, (SELECT count(*)::int FROM candidates) AS candidates
-        FROM claimed ORDER BY "receivedAt"`;
+          WHERE bytes_before < ${maxPayloadBytes})
+        SELECT delivery.id, delivery."deliveryId", delivery.event, delivery.payload, delivery."receivedAt",
+          delivery.attempts + 1 AS attempts, (SELECT count(*)::int FROM candidates) AS candidates
+        FROM webhook_delivery AS delivery JOIN within_budget USING (id)
+        ORDER BY delivery."receivedAt"`;
       const candidates = rows[0]?.candidates ?? 0;
       return {
         deliveries: rows.map(({ candidates: _, ...delivery }) => delivery),
@@ -218,13 +219,13 @@ export function createWebhookRepository(pool: pg.Pool) {
      */
     async claimById(db: DbClient, id: string): Promise<ClaimedDelivery | null> {
       const rows = await db.$queryRaw<ClaimedDelivery[]>`
-        UPDATE webhook_delivery SET attempts = attempts + 1
-        WHERE id = ${id}::uuid AND status = 'received'
-        RETURNING id, "deliveryId", event, payload, "receivedAt", attempts`;
+        SELECT id, "deliveryId", event, payload, "receivedAt", attempts + 1 AS attempts
+        FROM webhook_delivery WHERE id = ${id}::uuid AND status = 'received'
+        FOR UPDATE`;
       return rows[0] ?? null;
     },
 
-    /** Records the outcomes of a batch in one statement. */
+    /** Records the outcomes of a batch in one statement, counting the attempt that reached them. */
     async recordOutcomes(
       db: DbClient,
       outcomes: { id: string; status: "processed" | "ignored" | "failed"; reason: string }[],
@@ -232,7 +233,8 @@ export function createWebhookRepository(pool: pg.Pool) {
       if (outcomes.length === 0) return;
       await db.$executeRaw`
         UPDATE webhook_delivery AS delivery
-        SET status = outcome.status, reason = outcome.reason, "processedAt" = now(), "nextAttemptAt" = NULL
+        SET status = outcome.status, reason = outcome.reason, attempts = delivery.attempts + 1,
+            "processedAt" = now(), "nextAttemptAt" = NULL
         FROM unnest(${outcomes.map((outcome) => outcome.id)}::uuid[], ${outcomes.map((outcome) => outcome.status)}::varchar[],
                     ${outcomes.map((outcome) => outcome.reason)}::text[]) AS outcome (id, status, reason)
         WHERE delivery.id = outcome.id`;
