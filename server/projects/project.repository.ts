@@ -84,13 +84,22 @@ export function createProjectRepository() {
       });
     },
     /** Projects that deploy `branch` of a repository (by GitHub's stable id, or by name for older rows). */
-    listTracking(db: DbClient, repository: { id: bigint | null; fullName: string }, branch: string) {
+    /**
+     * The projects that may track any of these pushes, oldest first, in one query: each has one of the
+     * branches and one of the repositories (by id, or by name in any case). The caller pairs them up.
+     */
+    listTracking(db: DbClient, pushes: { repositoryId: bigint; fullName: string; branch: string }[]) {
       return db.project.findMany({
         where: {
-          productionBranch: branch,
+          productionBranch: { in: [...new Set(pushes.map((push) => push.branch))] },
           OR: [
-            ...(repository.id === null ? [] : [{ repositoryId: repository.id }]),
-            { repositoryFullName: { equals: repository.fullName, mode: "insensitive" } },
+            { repositoryId: { in: [...new Set(pushes.map((push) => push.repositoryId))] } },
+            {
+              repositoryFullName: {
+                in: [...new Set(pushes.map((push) => push.fullName))],
+                mode: "insensitive",
+              },
+            },
           ],
         },
         select: projectSelect,

@@ -23,12 +23,29 @@ import {
 
 export type Outcome = { status: "processed" | "ignored" | "failed"; reason: string };
 
+/** What validating a delivery left to do. */
+type Step =
+  | { kind: "done"; outcome: Outcome }
+  | { kind: "push"; push: BranchPush }
+  | { kind: "handler"; run: (db: DbClient) => Promise<Outcome> };
+
+function pushesIn(steps: Step[]): BranchPush[] {
+  return steps.flatMap((step) => (step.kind === "push" ? [step.push] : []));
+}
+
+/** A push to a branch, validated, waiting for the projects that track it. */
+export type BranchPush = { repository: string; branch: string; payload: PushPayload; deliveryRowId: string };
+
+/** Decides one push from what a lookup found. */
+export type PushDecider = (db: DbClient, push: BranchPush) => Promise<Outcome>;
+
 /** Decides what a push or pull request means for Hangar's projects; the Projects and Deployments work plugs in here. */
 export type ProjectMatcher = {
-  onPush(
-    db: DbClient,
-    push: { repository: string; branch: string; payload: PushPayload; deliveryRowId: string },
-  ): Promise<Outcome>;
+  /**
+   * Looks up the projects that track any of these pushes (one query for a whole batch) and resolves to
+   * the function that decides each of them.
+   */
+  matchPushes(db: DbClient, pushes: BranchPush[]): Promise<PushDecider>;
   onPullRequest(
     db: DbClient,
     pullRequest: { repository: string; payload: PullRequestPayload },
@@ -67,76 +84,113 @@ export function createWebhookProcessor(deps: {
     return { status: "failed", reason: sanitizeText(`invalid ${event} payload: ${describeIssues(error)}`) };
   }
 
-  async function route(
-    db: DbClient,
-    event: string,
-    payload: unknown,
-    deliveryRowId: string,
-  ): Promise<Outcome> {
+  /**
+   * Validates a delivery without touching the database: a decided outcome, a branch push that waits
+   * for the project lookup, or a handler to run.
+   */
+  function prepare(delivery: ClaimedDelivery): Step {
+    const payload = parseJsonText(delivery.payload);
+    const event = delivery.event;
+    if (payload === undefined) {
+      return {
+        kind: "done",
+        outcome: { status: "failed", reason: `invalid ${sanitizeText(event, 100)} payload: not JSON` },
+      };
+    }
     switch (event) {
       case "ping": {
         const parsed = pingPayload.safeParse(payload);
-        if (!parsed.success) return invalid(event, parsed.error);
+        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
         const events = parsed.data.hook?.events?.join(", ") ?? "none listed";
-        return {
-          status: "processed",
-          reason: sanitizeText(`pong: hook ${parsed.data.hook_id ?? "?"} (events: ${events})`),
-        };
+        const reason = sanitizeText(`pong: hook ${parsed.data.hook_id ?? "?"} (events: ${events})`);
+        return { kind: "done", outcome: { status: "processed", reason } };
       }
       case "push": {
         const parsed = pushPayload.safeParse(payload);
-        if (!parsed.success) return invalid(event, parsed.error);
+        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
         const push = parsed.data;
         const repository = sanitizeText(push.repository.full_name, 200);
         if (!push.ref.startsWith("refs/heads/"))
-          return { status: "ignored", reason: "ignored: not a branch push" };
+          return { kind: "done", outcome: { status: "ignored", reason: "ignored: not a branch push" } };
         const branch = sanitizeText(push.ref.slice("refs/heads/".length), 255);
-        if (push.deleted) return { status: "ignored", reason: `ignored: branch ${branch} was deleted` };
-        if (push.head_commit && SKIP_DEPLOY.test(push.head_commit.message)) {
-          return { status: "ignored", reason: "ignored: [skip deploy] in the commit message" };
+        if (push.deleted) {
+          return {
+            kind: "done",
+            outcome: { status: "ignored", reason: `ignored: branch ${branch} was deleted` },
+          };
         }
-        return projects.onPush(db, { repository, branch, payload: push, deliveryRowId });
+        if (push.head_commit && SKIP_DEPLOY.test(push.head_commit.message)) {
+          return {
+            kind: "done",
+            outcome: { status: "ignored", reason: "ignored: [skip deploy] in the commit message" },
+          };
+        }
+        return { kind: "push", push: { repository, branch, payload: push, deliveryRowId: delivery.id } };
       }
       case "pull_request": {
         const parsed = pullRequestPayload.safeParse(payload);
-        if (!parsed.success) return invalid(event, parsed.error);
-        return projects.onPullRequest(db, {
+        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        const pullRequest = {
           repository: sanitizeText(parsed.data.repository.full_name, 200),
           payload: parsed.data,
-        });
+        };
+        return { kind: "handler", run: (db) => projects.onPullRequest(db, pullRequest) };
       }
       case "installation": {
         const parsed = installationPayload.safeParse(payload);
-        if (!parsed.success) return invalid(event, parsed.error);
-        return installations.onInstallation(db, parsed.data);
+        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        return { kind: "handler", run: (db) => installations.onInstallation(db, parsed.data) };
       }
       case "installation_repositories": {
         const parsed = installationRepositoriesPayload.safeParse(payload);
-        if (!parsed.success) return invalid(event, parsed.error);
-        return installations.onInstallationRepositories(db, parsed.data);
+        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        return { kind: "handler", run: (db) => installations.onInstallationRepositories(db, parsed.data) };
       }
       default:
-        return { status: "ignored", reason: "ignored: event not handled" };
+        return { kind: "done", outcome: { status: "ignored", reason: "ignored: event not handled" } };
     }
   }
 
-  /** Routes one claimed delivery inside the caller's transaction; every line logged carries its id. */
-  function handle(tx: DbClient, delivery: ClaimedDelivery): Promise<Outcome> {
-    if (delivery.attempts === 1) {
-      deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
-    }
-    return runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
-      const payload = parseJsonText(delivery.payload);
-      const outcome: Outcome =
-        payload === undefined
-          ? { status: "failed", reason: `invalid ${sanitizeText(delivery.event, 100)} payload: not JSON` }
-          : await route(tx, delivery.event, payload, delivery.id);
-      deps.logger.info(
-        { event: delivery.event, status: outcome.status, reason: outcome.reason },
-        "webhook processed",
-      );
-      return outcome;
+  /**
+   * Decides claimed deliveries in order inside the caller's transaction; every line logged while
+   * deciding one carries its delivery id. The projects tracking the pushes are looked up once, and
+   * looked up again for the pushes after any handler ran, since a handler may change what is tracked.
+   */
+  async function decide(tx: DbClient, deliveries: ClaimedDelivery[]): Promise<({ id: string } & Outcome)[]> {
+    const steps = deliveries.map((delivery) => {
+      if (delivery.attempts === 1) {
+        deps.metrics.observePickup((Date.now() - delivery.receivedAt.getTime()) / 1000);
+      }
+      return {
+        delivery,
+        step: runWithCorrelation({ requestId: delivery.deliveryId }, () => prepare(delivery)),
+      };
     });
+    let decidePush: PushDecider | undefined;
+    const results: ({ id: string } & Outcome)[] = [];
+    for (const [index, { delivery, step }] of steps.entries()) {
+      const outcome = await runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
+        let decided: Outcome;
+        if (step.kind === "done") decided = step.outcome;
+        else if (step.kind === "handler") {
+          decidePush = undefined;
+          decided = await step.run(tx);
+        } else {
+          decidePush ??= await projects.matchPushes(
+            tx,
+            pushesIn(steps.slice(index).map((later) => later.step)),
+          );
+          decided = await decidePush(tx, step.push);
+        }
+        deps.logger.info(
+          { event: delivery.event, status: decided.status, reason: decided.reason },
+          "webhook processed",
+        );
+        return decided;
+      });
+      results.push({ id: delivery.id, ...outcome });
+    }
+    return results;
   }
 
   /** Counts a failed attempt: the delivery is retried after a backoff, or failed after the last one. */
@@ -154,9 +208,9 @@ export function createWebhookProcessor(deps: {
       async (tx) => {
         const delivery = await deps.repository.claimById(tx, id);
         if (!delivery) return null;
-        const result = await handle(tx, delivery);
-        await deps.repository.recordOutcomes(tx, [{ id, ...result }]);
-        return result;
+        const results = await decide(tx, [delivery]);
+        await deps.repository.recordOutcomes(tx, results);
+        return results[0] ?? null;
       },
       { timeout: TRANSACTION_TIMEOUT_MS },
     );
@@ -181,9 +235,7 @@ export function createWebhookProcessor(deps: {
         const outcomes = await deps.db.$transaction(
           async (tx) => {
             ({ deliveries: claimed, moreWaiting } = await deps.repository.claimPending(tx, limit));
-            const results: ({ id: string } & Outcome)[] = [];
-            for (const delivery of claimed)
-              results.push({ id: delivery.id, ...(await handle(tx, delivery)) });
+            const results = await decide(tx, claimed);
             await deps.repository.recordOutcomes(tx, results);
             return results;
           },
@@ -212,11 +264,13 @@ export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>;
 
 /** Until projects exist, a push or pull request is recorded with what Hangar would have needed. */
 export const noProjectsYet: ProjectMatcher = {
-  onPush: (_db, push) =>
-    Promise.resolve({
-      status: "ignored",
-      reason: `ignored: no project tracks ${push.repository}@${push.branch}`,
-    }),
+  matchPushes: () =>
+    Promise.resolve((_db, push) =>
+      Promise.resolve({
+        status: "ignored",
+        reason: `ignored: no project tracks ${push.repository}@${push.branch}`,
+      }),
+    ),
   onPullRequest: (_db, pullRequest) =>
     Promise.resolve({
       status: "ignored",

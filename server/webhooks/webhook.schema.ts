@@ -1,5 +1,6 @@
 // Zod schemas for the GitHub webhook payloads Hangar handles. Unknown extra fields are tolerated
-// (GitHub adds fields often); only what Hangar reads is required. Shared with the client's inbox.
+// (GitHub adds fields often) and left out of the parsed value: copying them cost more than the rest of
+// the validation. Only what Hangar reads is required. Shared with the client's inbox.
 import * as z from "zod";
 
 export const HANDLED_EVENTS = [
@@ -15,18 +16,19 @@ export function isHandledEvent(event: string): event is HandledEvent {
   return (HANDLED_EVENTS as readonly string[]).includes(event);
 }
 
-const account = z.looseObject({ id: z.number().int(), login: z.string().max(100) });
-const repository = z.looseObject({
+// `type` and `private` only shape hints, so a value of the wrong type is read as absent, never refused.
+const account = z.object({ id: z.number().int(), login: z.string().max(100), type: z.unknown().optional() });
+const repository = z.object({
   id: z.number().int(),
   name: z.string().max(100),
   full_name: z.string().max(200),
   private: z.boolean().optional(),
   default_branch: z.string().max(255).optional(),
-  owner: z.looseObject({ login: z.string().max(100) }).optional(),
+  owner: z.object({ login: z.string().max(100) }).optional(),
 });
-const installationRef = z.looseObject({ id: z.number().int() });
+const installationRef = z.object({ id: z.number().int() });
 const sha = z.string().regex(/^[0-9a-f]{40}$/, "must be a 40-character hex sha");
-const commit = z.looseObject({
+const commit = z.object({
   id: sha,
   message: z.string(),
   timestamp: z.string().optional(),
@@ -39,7 +41,7 @@ const commit = z.looseObject({
     .optional(),
 });
 
-export const pushPayload = z.looseObject({
+export const pushPayload = z.object({
   ref: z.string().max(300),
   before: sha,
   after: sha,
@@ -54,16 +56,16 @@ export const pushPayload = z.looseObject({
 });
 export type PushPayload = z.infer<typeof pushPayload>;
 
-export const pullRequestPayload = z.looseObject({
+export const pullRequestPayload = z.object({
   action: z.string().max(50),
   number: z.number().int().positive(),
-  pull_request: z.looseObject({
+  pull_request: z.object({
     number: z.number().int().positive(),
     title: z.string(),
     state: z.string(),
     merged: z.boolean().nullable().optional(),
-    head: z.looseObject({ ref: z.string(), sha, repo: repository.nullable() }),
-    base: z.looseObject({ ref: z.string(), sha: sha.optional(), repo: repository }),
+    head: z.object({ ref: z.string(), sha, repo: repository.nullable() }),
+    base: z.object({ ref: z.string(), sha: sha.optional(), repo: repository }),
   }),
   repository,
   installation: installationRef.optional(),
@@ -71,16 +73,21 @@ export const pullRequestPayload = z.looseObject({
 });
 export type PullRequestPayload = z.infer<typeof pullRequestPayload>;
 
-const installation = z.looseObject({
+const installation = z.object({
   id: z.number().int(),
   account: account,
   repository_selection: z.enum(["all", "selected"]).optional(),
   suspended_at: z.string().nullable().optional(),
   app_id: z.number().int().optional(),
 });
-const repositoryRef = z.looseObject({ id: z.number().int(), name: z.string(), full_name: z.string() });
+const repositoryRef = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  full_name: z.string(),
+  private: z.unknown().optional(),
+});
 
-export const installationPayload = z.looseObject({
+export const installationPayload = z.object({
   action: z.enum(["created", "deleted", "suspend", "unsuspend", "new_permissions_accepted"]),
   installation,
   repositories: z.array(repositoryRef).optional(),
@@ -88,7 +95,7 @@ export const installationPayload = z.looseObject({
 });
 export type InstallationPayload = z.infer<typeof installationPayload>;
 
-export const installationRepositoriesPayload = z.looseObject({
+export const installationRepositoriesPayload = z.object({
   action: z.enum(["added", "removed"]),
   installation,
   repository_selection: z.enum(["all", "selected"]).optional(),
@@ -98,8 +105,8 @@ export const installationRepositoriesPayload = z.looseObject({
 });
 export type InstallationRepositoriesPayload = z.infer<typeof installationRepositoriesPayload>;
 
-export const pingPayload = z.looseObject({
+export const pingPayload = z.object({
   zen: z.string().optional(),
   hook_id: z.number().int().optional(),
-  hook: z.looseObject({ events: z.array(z.string()).optional() }).optional(),
+  hook: z.object({ events: z.array(z.string()).optional() }).optional(),
 });

@@ -94,7 +94,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     await clearOutbox();
     const failing = processorWith({
       ...noProjectsYet,
-      onPush: () => Promise.reject(new Error("project store unavailable")),
+      matchPushes: () => Promise.reject(new Error("project store unavailable")),
     });
     const id = await store("push", pushPayload("acme/broken"));
 
@@ -129,10 +129,12 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     await clearOutbox();
     const processor = processorWith({
       ...noProjectsYet,
-      onPush: (_db, push) =>
-        push.repository === "acme/poison"
-          ? Promise.reject(new Error("boom"))
-          : Promise.resolve({ status: "processed", reason: `matched ${push.repository}` }),
+      matchPushes: () =>
+        Promise.resolve((_db, push) =>
+          push.repository === "acme/poison"
+            ? Promise.reject(new Error("boom"))
+            : Promise.resolve({ status: "processed", reason: `matched ${push.repository}` }),
+        ),
     });
     const good = [await store("push", pushPayload("acme/a")), await store("push", pushPayload("acme/b"))];
     const poison = await store("push", pushPayload("acme/poison"));
