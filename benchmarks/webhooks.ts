@@ -233,7 +233,19 @@ async function main() {
     });
     const [pickupP50 = Number.NaN, pickupP99 = Number.NaN] = pickup;
 
-    // The peak phase leaves a backlog in the outbox; time the workers draining it.
+    // The web role's own capacity: the same peak with the worker process stopped, as when workers run
+    // on other machines. Its deliveries wait in the outbox and are drained below.
+    let webAlone: PhaseResult | undefined;
+    if (TOPOLOGY === "split") {
+      process.kill(worker.pid, "SIGSTOP");
+      try {
+        webAlone = summarise(await load(hangarUrl, { connections: MAX_CONNECTIONS, duration: MAX_SECONDS }));
+      } finally {
+        process.kill(worker.pid, "SIGCONT");
+      }
+    }
+
+    // The peak phases leave a backlog in the outbox; time the workers draining it.
     const pool = new pg.Pool({ connectionString: database.url, max: 1 });
     const count = async (where: string) =>
       (await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM webhook_delivery ${where}`))
@@ -260,14 +272,19 @@ async function main() {
     console.log(row("hangar", ours));
     console.log(row("baseline", base));
     console.log(`\nPeak throughput ratio hangar/baseline: ${(ours.peak.rps / base.peak.rps).toFixed(2)}`);
+    if (webAlone) {
+      console.log(
+        `Peak with the worker stopped (web role alone): ${webAlone.rps}/s, p99 ${webAlone.p99} ms, ${webAlone.errors} errors; ratio ${(webAlone.rps / base.peak.rps).toFixed(2)}`,
+      );
+    }
     console.log(
       `Pickup latency (commit → worker start, histogram bucket bounds): p50 ≤ ${pickupP50 * 1000} ms, p99 ≤ ${pickupP99 * 1000} ms`,
     );
     console.log(
-      `Deliveries stored: ${stored}; acknowledged 2xx: ${ours.fixed.ok + ours.peak.ok} (+ warm-up); processed: ${processed}`,
+      `Deliveries stored: ${stored}; acknowledged 2xx: ${ours.fixed.ok + ours.peak.ok + (webAlone?.ok ?? 0)} (+ warm-up); processed: ${processed}`,
     );
     console.log(
-      `Backlog after the peak: ${backlog}, processed in ${drainSeconds.toFixed(1)} s (${Math.round((backlog - stillWaiting) / drainSeconds)}/s)${stillWaiting > 0 ? `; ${stillWaiting} still waiting` : ""}`,
+      `Backlog after the peaks: ${backlog}, processed in ${drainSeconds.toFixed(1)} s (${Math.round((backlog - stillWaiting) / drainSeconds)}/s)${stillWaiting > 0 ? `; ${stillWaiting} still waiting` : ""}`,
     );
     console.log(
       TOPOLOGY === "split"
