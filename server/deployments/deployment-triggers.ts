@@ -2,7 +2,12 @@
 // auto-deploy on gets a deployment, requested in the webhook's own transaction, and the delivery's
 // outcome says which ("deployment #42 queued").
 import type { DbClient } from "../db/prisma.ts";
-import type { ProjectRepository, ProjectRow } from "../projects/project.repository.ts";
+import {
+  type ProjectRepository,
+  type ProjectRow,
+  type PushedBranch,
+  tracksPush,
+} from "../projects/project.repository.ts";
 import { sanitizeText } from "../webhooks/sanitize.ts";
 import type { BranchPush, Outcome, ProjectMatcher } from "../webhooks/webhook.processor.ts";
 import type { DeploymentService } from "./deployment.service.ts";
@@ -13,20 +18,15 @@ export function createDeploymentTriggers(deps: {
 }): ProjectMatcher {
   return {
     async matchPushes(lookupDb, pushes) {
-      const tracking = await deps.projects.listTracking(
-        lookupDb,
-        pushes.map((push) => ({
-          repositoryId: BigInt(push.payload.repository.id),
-          fullName: push.repository,
-          branch: push.branch,
-        })),
-      );
-      return (db, push) =>
-        decide(
+      const tracking = await deps.projects.listTracking(lookupDb, pushes.map(pushedBranch));
+      return (db, push) => {
+        const pushed = pushedBranch(push);
+        return decide(
           db,
           push,
-          tracking.filter((project) => tracks(project, push)),
+          tracking.filter((project) => tracksPush(project, pushed)),
         );
+      };
     },
 
     onPullRequest: (_db, pullRequest) =>
@@ -68,11 +68,6 @@ export function createDeploymentTriggers(deps: {
   }
 }
 
-/** The lookup's rule for one push: the branch, and the repository by id or by name in any case. */
-function tracks(project: ProjectRow, push: BranchPush): boolean {
-  return (
-    project.productionBranch === push.branch &&
-    (project.repositoryId === BigInt(push.payload.repository.id) ||
-      project.repositoryFullName.toLowerCase() === push.repository.toLowerCase())
-  );
+function pushedBranch(push: BranchPush): PushedBranch {
+  return { repositoryId: BigInt(push.payload.repository.id), fullName: push.repository, branch: push.branch };
 }

@@ -28,6 +28,21 @@ const projectSelect = {
 
 export type ProjectRow = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
 
+/** A branch someone pushed to, and its repository as GitHub named it in the push. */
+export type PushedBranch = { repositoryId: bigint; fullName: string; branch: string };
+
+/**
+ * Whether a project deploys a push: its branch, and its repository by GitHub's stable id or, for rows
+ * from before ids were kept, by name in any case. The same rule as listTracking's query, per push.
+ */
+export function tracksPush(project: ProjectRow, push: PushedBranch): boolean {
+  return (
+    project.productionBranch === push.branch &&
+    (project.repositoryId === push.repositoryId ||
+      project.repositoryFullName.toLowerCase() === push.fullName.toLowerCase())
+  );
+}
+
 export type NewProject = {
   organizationId: string;
   name: string;
@@ -83,12 +98,11 @@ export function createProjectRepository() {
         select: projectSelect,
       });
     },
-    /** Projects that deploy `branch` of a repository (by GitHub's stable id, or by name for older rows). */
     /**
-     * The projects that may track any of these pushes, oldest first, in one query: each has one of the
-     * branches and one of the repositories (by id, or by name in any case). The caller pairs them up.
+     * The projects that may deploy any of these pushes, oldest first, in one query: each has one of the
+     * branches and one of the repositories. `tracksPush` then says which push each one deploys.
      */
-    listTracking(db: DbClient, pushes: { repositoryId: bigint; fullName: string; branch: string }[]) {
+    listTracking(db: DbClient, pushes: PushedBranch[]) {
       return db.project.findMany({
         where: {
           productionBranch: { in: [...new Set(pushes.map((push) => push.branch))] },

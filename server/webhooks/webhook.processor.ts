@@ -29,8 +29,10 @@ type Step =
   | { kind: "push"; push: BranchPush }
   | { kind: "handler"; run: (db: DbClient) => Promise<Outcome> };
 
-function pushesIn(steps: Step[]): BranchPush[] {
-  return steps.flatMap((step) => (step.kind === "push" ? [step.push] : []));
+const done = (outcome: Outcome): Step => ({ kind: "done", outcome });
+
+function pushesIn(entries: { step: Step }[]): BranchPush[] {
+  return entries.flatMap(({ step }) => (step.kind === "push" ? [step.push] : []));
 }
 
 /** A push to a branch, validated, waiting for the projects that track it. */
@@ -80,8 +82,11 @@ export function createWebhookProcessor(deps: {
 }) {
   const { projects, installations } = deps;
 
-  function invalid(event: string, error: z.ZodError): Outcome {
-    return { status: "failed", reason: sanitizeText(`invalid ${event} payload: ${describeIssues(error)}`) };
+  function invalid(event: string, error: z.ZodError): Step {
+    return done({
+      status: "failed",
+      reason: sanitizeText(`invalid ${event} payload: ${describeIssues(error)}`),
+    });
   }
 
   /**
@@ -92,44 +97,35 @@ export function createWebhookProcessor(deps: {
     const payload = parseJsonText(delivery.payload);
     const event = delivery.event;
     if (payload === undefined) {
-      return {
-        kind: "done",
-        outcome: { status: "failed", reason: `invalid ${sanitizeText(event, 100)} payload: not JSON` },
-      };
+      return done({ status: "failed", reason: `invalid ${sanitizeText(event, 100)} payload: not JSON` });
     }
     switch (event) {
       case "ping": {
         const parsed = pingPayload.safeParse(payload);
-        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        if (!parsed.success) return invalid(event, parsed.error);
         const events = parsed.data.hook?.events?.join(", ") ?? "none listed";
         const reason = sanitizeText(`pong: hook ${parsed.data.hook_id ?? "?"} (events: ${events})`);
-        return { kind: "done", outcome: { status: "processed", reason } };
+        return done({ status: "processed", reason });
       }
       case "push": {
         const parsed = pushPayload.safeParse(payload);
-        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        if (!parsed.success) return invalid(event, parsed.error);
         const push = parsed.data;
         const repository = sanitizeText(push.repository.full_name, 200);
         if (!push.ref.startsWith("refs/heads/"))
-          return { kind: "done", outcome: { status: "ignored", reason: "ignored: not a branch push" } };
+          return done({ status: "ignored", reason: "ignored: not a branch push" });
         const branch = sanitizeText(push.ref.slice("refs/heads/".length), 255);
         if (push.deleted) {
-          return {
-            kind: "done",
-            outcome: { status: "ignored", reason: `ignored: branch ${branch} was deleted` },
-          };
+          return done({ status: "ignored", reason: `ignored: branch ${branch} was deleted` });
         }
         if (push.head_commit && SKIP_DEPLOY.test(push.head_commit.message)) {
-          return {
-            kind: "done",
-            outcome: { status: "ignored", reason: "ignored: [skip deploy] in the commit message" },
-          };
+          return done({ status: "ignored", reason: "ignored: [skip deploy] in the commit message" });
         }
         return { kind: "push", push: { repository, branch, payload: push, deliveryRowId: delivery.id } };
       }
       case "pull_request": {
         const parsed = pullRequestPayload.safeParse(payload);
-        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        if (!parsed.success) return invalid(event, parsed.error);
         const pullRequest = {
           repository: sanitizeText(parsed.data.repository.full_name, 200),
           payload: parsed.data,
@@ -138,16 +134,16 @@ export function createWebhookProcessor(deps: {
       }
       case "installation": {
         const parsed = installationPayload.safeParse(payload);
-        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        if (!parsed.success) return invalid(event, parsed.error);
         return { kind: "handler", run: (db) => installations.onInstallation(db, parsed.data) };
       }
       case "installation_repositories": {
         const parsed = installationRepositoriesPayload.safeParse(payload);
-        if (!parsed.success) return { kind: "done", outcome: invalid(event, parsed.error) };
+        if (!parsed.success) return invalid(event, parsed.error);
         return { kind: "handler", run: (db) => installations.onInstallationRepositories(db, parsed.data) };
       }
       default:
-        return { kind: "done", outcome: { status: "ignored", reason: "ignored: event not handled" } };
+        return done({ status: "ignored", reason: "ignored: event not handled" });
     }
   }
 
@@ -176,10 +172,7 @@ export function createWebhookProcessor(deps: {
           decidePush = undefined;
           decided = await step.run(tx);
         } else {
-          decidePush ??= await projects.matchPushes(
-            tx,
-            pushesIn(steps.slice(index).map((later) => later.step)),
-          );
+          decidePush ??= await projects.matchPushes(tx, pushesIn(steps.slice(index)));
           decided = await decidePush(tx, step.push);
         }
         deps.logger.info(
