@@ -188,6 +188,9 @@ async function main() {
           DATABASE_POOL_SIZE: "10",
           GITHUB_WEBHOOK_SECRET: SECRET,
           HANGAR_ROLE: role,
+          ...(process.env.WEBHOOK_BURST_PROCESSING_SHARE
+            ? { WEBHOOK_BURST_PROCESSING_SHARE: process.env.WEBHOOK_BURST_PROCESSING_SHARE }
+            : {}),
         },
         stdio: ["ignore", "ignore", "inherit"],
       });

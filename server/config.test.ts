@@ -39,6 +39,7 @@ describe("loadConfig", () => {
         PORT: "seventy",
         DATABASE_URL: "mysql://x",
         LOG_LEVEL: "loud",
+        WEBHOOK_BURST_PROCESSING_SHARE: "0",
         HANGAR_DATA_DIR: tempDir(),
       });
     } catch (error) {
@@ -49,6 +50,8 @@ describe("loadConfig", () => {
     expect(problems).toContain("PORT");
     expect(problems).toContain("DATABASE_URL");
     expect(problems).toContain("LOG_LEVEL");
+    // The worker would never process during a burst.
+    expect(problems).toContain("WEBHOOK_BURST_PROCESSING_SHARE");
   });
 
   it("requires real secrets, a database and a public URL once a GitHub App is configured", () => {

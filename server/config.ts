@@ -89,6 +89,7 @@ const envSchema = z.object({
   BUILD_IMAGE_TEMPLATE: optionalString,
   DEPLOYMENT_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(20),
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  WEBHOOK_BURST_PROCESSING_SHARE: z.coerce.number().gt(0).max(1).default(0.25),
   SANDBOX_FLY_TIME_SCALE: z.coerce.number().min(1).max(1000).default(1),
 });
 
@@ -147,6 +148,11 @@ export type Config = {
   deploymentLeaseSeconds: number;
   /** CPU priority (nice) a worker-only process lowers itself to, so web processes win a burst. */
   workerNice: number;
+  /**
+   * While deliveries are still being acknowledged and a backlog stands, the share of its time the webhook
+   * worker spends processing (1: it never gives way).
+   */
+  webhookBurstShare: number;
   /** Sandbox mode: how much faster than real time the Fly emulator's clock runs. */
   sandboxFlyTimeScale: number;
   limits: {
@@ -315,6 +321,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     deploymentLeaseSeconds: env.DEPLOYMENT_LEASE_SECONDS,
     workerNice: env.WORKER_NICE,
+    webhookBurstShare: env.WEBHOOK_BURST_PROCESSING_SHARE,
     sandboxFlyTimeScale: env.SANDBOX_FLY_TIME_SCALE,
     limits: {
       apiRequestsPerMinute: env.API_RATE_LIMIT_PER_MINUTE,

@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       }
     }
     if (config.role !== "web") {
-      const webhookWorker = await webhooks.startWorker();
+      const webhookWorker = await webhooks.startWorker({ burstShare: config.webhookBurstShare });
       cleanups.push(() => webhookWorker.stop());
       if (deployments.runner) {
         const worker = await deployments.startWorker();

@@ -13,20 +13,21 @@ type Pending = {
 export type DeliveryWriter = { store(delivery: IncomingDelivery): Promise<StoreResult> };
 
 /**
- * Wakes the workers after deliveries committed. Calls that arrive while a notification is in flight
- * are folded into one more after it, so a delivery committed after the previous NOTIFY was sent is
- * never left waiting for the workers' poll.
+ * Wakes the workers after deliveries committed, telling them how many (they tell a burst by it). Calls
+ * that arrive while a notification is in flight are folded into one more after it, so a delivery
+ * committed after the previous NOTIFY was sent is never left waiting for the workers' poll.
  */
-function createWorkerWaker(notify: () => Promise<void>, logger: Logger) {
+function createWorkerWaker(notify: (stored: number) => Promise<void>, logger: Logger) {
   let inFlight = false;
-  let wanted = false;
+  let storedSinceLast = 0;
   async function send(): Promise<void> {
     inFlight = true;
     try {
-      while (wanted) {
-        wanted = false;
+      while (storedSinceLast > 0) {
+        const stored = storedSinceLast;
+        storedSinceLast = 0;
         // A lost wake-up costs one poll interval (the delivery is already stored), so it is only logged.
-        await notify().catch((error: unknown) =>
+        await notify(stored).catch((error: unknown) =>
           logger.warn({ err: error }, "could not wake the webhook workers"),
         );
       }
@@ -34,8 +35,8 @@ function createWorkerWaker(notify: () => Promise<void>, logger: Logger) {
       inFlight = false;
     }
   }
-  return () => {
-    wanted = true;
+  return (stored: number) => {
+    storedSinceLast += stored;
     if (!inFlight) void send();
   };
 }
@@ -51,13 +52,14 @@ export function createDeliveryWriter(deps: {
   const concurrency = deps.concurrency ?? 4;
   const pending: Pending[] = [];
   let flushing = 0;
-  const wakeWorkers = createWorkerWaker(() => deps.repository.notifyWorkers(), deps.logger);
+  const wakeWorkers = createWorkerWaker((stored) => deps.repository.notifyWorkers(stored), deps.logger);
 
   async function writeAndSettle(batch: Pending[]): Promise<void> {
     try {
       const results = await deps.repository.storeBatch(batch.map((item) => item.delivery));
       batch.forEach((item, index) => item.resolve(results[index] ?? { kind: "duplicate" }));
-      if (results.some((result) => result.kind === "stored" && result.needsProcessing)) wakeWorkers();
+      const toProcess = results.filter((result) => result.kind === "stored" && result.needsProcessing);
+      if (toProcess.length > 0) wakeWorkers(toProcess.length);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);

@@ -155,10 +155,15 @@ export function createWebhookRepository(pool: pg.Pool) {
     /**
      * Wakes the workers listening for deliveries. Sent after the deliveries' own commit, not inside it:
      * a NOTIFY inside the ingest statement would take PostgreSQL's notify lock through every commit's
-     * WAL flush and serialise them all.
+     * WAL flush and serialise them all. The payload is how many deliveries were stored since the last
+     * notification.
      */
-    async notifyWorkers(): Promise<void> {
-      await pool.query(`SELECT pg_notify('${DELIVERY_CHANNEL}', '')`);
+    async notifyWorkers(stored: number): Promise<void> {
+      await pool.query({
+        name: "webhook-notify",
+        text: `SELECT pg_notify('${DELIVERY_CHANNEL}', $1)`,
+        values: [String(stored)],
+      });
     },
 
     async recordRejection(

@@ -1,6 +1,7 @@
 // The outbox worker against a real PostgreSQL: failed attempts back off and end as failed, one bad
 // delivery does not hold back its batch, several workers process each delivery once, and a delivery
-// stored without a notification is still picked up by the poll.
+// stored without a notification is still picked up by the poll, and during a burst one drain gives way
+// to acknowledging without leaving the backlog behind.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../observability/logger.ts";
@@ -13,7 +14,7 @@ import {
   noProjectsYet,
   recordInstallationEvents,
 } from "./webhook.processor.ts";
-import { MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
+import { DELIVERY_CHANNEL, MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
 import { startWebhookWorker } from "./webhook.worker.ts";
 
 const logger = createLogger({ level: "silent" });
@@ -224,6 +225,96 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
       }
       expect(current).toMatchObject({ status: "processed", attempts: 1 });
     } finally {
+      await worker.stop();
+    }
+  });
+
+  /**
+   * A processor whose backlog is `batches` batches, each taking `batchMs`; it records when each batch
+   * ran and how many ran at once.
+   */
+  function backlogOf(batches: number, batchMs: number) {
+    const ran: { startedAt: number; endedAt: number }[] = [];
+    let left = 0;
+    let running = 0;
+    let mostAtOnce = 0;
+    return {
+      ran,
+      mostAtOnce: () => mostAtOnce,
+      fill: () => (left = batches),
+      processor: {
+        async processPending() {
+          if (left === 0) return { claimed: 0, moreWaiting: false };
+          left--;
+          running++;
+          mostAtOnce = Math.max(mostAtOnce, running);
+          const startedAt = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, batchMs));
+          ran.push({ startedAt, endedAt: performance.now() });
+          running--;
+          return { claimed: 20, moreWaiting: left > 0 };
+        },
+      },
+    };
+  }
+
+  /** Notifies the way the web processes do, `stored` deliveries per notification, every 10 ms. */
+  function arrivals(stored: number) {
+    const timer = setInterval(() => {
+      void database.pool.query(`SELECT pg_notify($1, $2)`, [DELIVERY_CHANNEL, String(stored)]);
+    }, 10);
+    return { stop: () => clearInterval(timer) };
+  }
+
+  async function untilDrained(backlog: ReturnType<typeof backlogOf>, batches: number) {
+    for (let attempt = 0; attempt < 300 && backlog.ran.length < batches; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it("during a burst drains a backlog with one drain that pauses between batches", async () => {
+    const backlog = backlogOf(12, 20);
+    const worker = await startWebhookWorker(
+      { pool: database.pool, processor: backlog.processor, logger },
+      { burstShare: 0.25, concurrency: 2 },
+    );
+    // 50 deliveries every 10 ms: 5,000/s, a burst.
+    const burst = arrivals(50);
+    try {
+      // Longer than the worker's window for counting arrivals, so that it has seen the rate.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      backlog.fill();
+      await untilDrained(backlog, 12);
+      expect(backlog.ran).toHaveLength(12);
+      expect(backlog.mostAtOnce()).toBe(1);
+      // A quarter of its time processing: after a 20 ms batch it waits three times as long.
+      const pauses = backlog.ran
+        .slice(1)
+        .map((batch, index) => batch.startedAt - backlog.ran[index]!.endedAt);
+      expect(Math.min(...pauses)).toBeGreaterThanOrEqual(50);
+    } finally {
+      burst.stop();
+      await worker.stop();
+    }
+  });
+
+  it("below the burst rate drains a backlog at full speed, with every drain it may run", async () => {
+    const backlog = backlogOf(12, 20);
+    const worker = await startWebhookWorker(
+      { pool: database.pool, processor: backlog.processor, logger },
+      { burstShare: 0.25, concurrency: 2 },
+    );
+    // 2 deliveries every 10 ms: 200/s, ordinary traffic after a burst.
+    const traffic = arrivals(2);
+    try {
+      // Longer than the worker's window for counting arrivals, so that it has seen the rate.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      backlog.fill();
+      await untilDrained(backlog, 12);
+      expect(backlog.ran).toHaveLength(12);
+      expect(backlog.mostAtOnce()).toBe(2);
+    } finally {
+      traffic.stop();
       await worker.stop();
     }
   });
