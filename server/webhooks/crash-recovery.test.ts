@@ -1,5 +1,7 @@
 // SIGKILL the real server while deliveries are arriving, restart it, and check that every delivery it
-// acknowledged was stored and processed exactly once (SPEC §8).
+// acknowledged was stored and processed exactly once (SPEC §8). And a delivery whose processing kills
+// its worker process every time: it ends as failed, and the deliveries beside it are processed.
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,8 +12,12 @@ import { createTestDatabase, type TestDatabase } from "../test/database.ts";
 import { TEST_WEBHOOK_SECRET } from "../test/harness.ts";
 import { type HangarProcess, startHangarProcess, waitForReady } from "../test/hangar-process.ts";
 import { signPayload } from "./signature.ts";
+import { MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
 
 const DELIVERIES = 400;
+
+const POISON_REPOSITORY = "acme/poison";
+const DIES_WITH_CODE = 70;
 
 describe("crash recovery", { timeout: 120_000 }, () => {
   let database: TestDatabase;
@@ -93,5 +99,99 @@ describe("crash recovery", { timeout: 120_000 }, () => {
     // The outcome and the attempt counter commit together, so one attempt means processed once.
     expect(rows.filter((row) => row.attempts !== 1)).toEqual([]);
     second.signalGroup("SIGTERM");
+  });
+
+  it("fails a delivery that stops its worker every time, and processes the rest of its batch", async () => {
+    const repository = createWebhookRepository(database.pool);
+    const storePush = async (repositoryName: string) => {
+      const payload = {
+        ref: "refs/heads/main",
+        before: "1".repeat(40),
+        after: "2".repeat(40),
+        deleted: false,
+        repository: { id: 2, name: repositoryName.split("/")[1], full_name: repositoryName },
+        commits: [],
+        installation: { id: 8 },
+      };
+      const [result] = await repository.storeBatch([
+        {
+          deliveryId: randomUUID(),
+          event: "push",
+          hookId: null,
+          signedWith: "current",
+          headers: {},
+          payload: Buffer.from(JSON.stringify(payload)),
+          summary: null,
+          ignoredReason: null,
+        },
+      ]);
+      if (result?.kind !== "stored") throw new Error("not stored");
+      return result.id;
+    };
+    const before = [await storePush("acme/web"), await storePush("acme/api")];
+    const poison = await storePush(POISON_REPOSITORY);
+    const after = [await storePush("acme/web"), await storePush("acme/docs")];
+    const waiting = async () =>
+      (
+        await database.pool.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM webhook_delivery WHERE id = ANY($1::uuid[]) AND status = 'received'`,
+          [[...before, poison, ...after]],
+        )
+      ).rows[0]?.count ?? -1;
+
+    let deaths = 0;
+    // Each death in a batch is followed by one while the poison is processed alone, which counts.
+    for (let run = 0; run < 2 * MAX_PROCESSING_ATTEMPTS + 2 && (await waiting()) > 0; run++) {
+      const worker = spawn(process.execPath, ["server/test/dying-webhook-worker.ts"], {
+        cwd: path.resolve(import.meta.dirname, "..", ".."),
+        env: {
+          PATH: process.env.PATH ?? "",
+          DATABASE_URL: database.url,
+          POISON_REPOSITORY,
+          DIE_WITH_CODE: String(DIES_WITH_CODE),
+        },
+        stdio: "ignore",
+      });
+      const exited = new Promise<number | null>((resolve) => worker.on("exit", (code) => resolve(code)));
+      let code: number | null | "running" = "running";
+      void exited.then((exitCode) => (code = exitCode));
+      while (code === "running" && (await waiting()) > 0) {
+        // Backoffs and parked batches wait up to a minute: make every waiting delivery due now.
+        await database.pool.query(
+          `UPDATE webhook_delivery SET "nextAttemptAt" = now() WHERE id = ANY($1::uuid[]) AND status = 'received'`,
+          [[...before, poison, ...after]],
+        );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (code === "running") {
+        worker.kill("SIGTERM");
+        await exited;
+      } else {
+        expect(code).toBe(DIES_WITH_CODE);
+        deaths++;
+      }
+    }
+
+    const { rows } = await database.pool.query<{
+      id: string;
+      status: string;
+      attempts: number;
+      reason: string;
+    }>(`SELECT id, status, attempts, reason FROM webhook_delivery WHERE id = ANY($1::uuid[])`, [
+      [...before, poison, ...after],
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(poison)).toMatchObject({
+      status: "failed",
+      attempts: MAX_PROCESSING_ATTEMPTS,
+      reason: expect.stringContaining(
+        `its worker stopped while processing it alone ${MAX_PROCESSING_ATTEMPTS} times`,
+      ),
+    });
+    for (const id of [...before, ...after]) {
+      expect(byId.get(id)).toMatchObject({ status: "ignored", attempts: 1 });
+    }
+    expect(deaths).toBeGreaterThanOrEqual(MAX_PROCESSING_ATTEMPTS);
+    expect(deaths).toBeLessThanOrEqual(2 * MAX_PROCESSING_ATTEMPTS);
   });
 });

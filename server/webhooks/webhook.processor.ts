@@ -187,28 +187,58 @@ export function createWebhookProcessor(deps: {
   }
 
   /** Counts a failed attempt: the delivery is retried after a backoff, or failed after the last one. */
-  async function recordFailure(delivery: { id: string; deliveryId: string }, error: unknown) {
-    await runWithCorrelation({ requestId: delivery.deliveryId }, async () => {
-      deps.logger.error({ err: error, deliveryRowId: delivery.id }, "webhook processing failed");
-      const recorded = await deps.repository.recordFailedAttempt(deps.db, delivery.id);
+  async function recordFailure(id: string, error: unknown) {
+    let deliveryId: string | undefined;
+    try {
+      const recorded = await deps.repository.recordFailedAttempt(deps.db, id);
+      deliveryId = recorded?.deliveryId;
       if (recorded?.status === "failed") deps.metrics.observeProcessed("failed");
-    });
+    } finally {
+      runWithCorrelation({ requestId: deliveryId ?? id }, () =>
+        deps.logger.error({ err: error, deliveryRowId: id }, "webhook processing failed"),
+      );
+    }
   }
 
-  /** Processes one delivery in its own transaction; null when it already had an outcome. */
-  async function processOne(id: string): Promise<Outcome | null> {
-    const outcome = await deps.db.$transaction(
-      async (tx) => {
-        const delivery = await deps.repository.claimById(tx, id);
-        if (!delivery) return null;
-        const results = await decide(tx, [delivery]);
-        await deps.repository.recordOutcomes(tx, results);
-        return results[0] ?? null;
-      },
-      { timeout: TRANSACTION_TIMEOUT_MS },
+  /**
+   * Writes down, before the work in `tx` starts, which deliveries it claimed, so that a worker that
+   * dies during it leaves the claim behind (see recoverAbandonedClaims). Returns what removes the claim
+   * if the transaction rolls back with the worker alive.
+   */
+  async function writeDownClaim(
+    tx: DbClient,
+    deliveries: ClaimedDelivery[],
+    alone: boolean,
+  ): Promise<() => Promise<void>> {
+    const claimId = await deps.repository.openClaim(
+      deliveries.map((delivery) => delivery.id),
+      alone,
     );
-    if (outcome) deps.metrics.observeProcessed(outcome.status);
-    return outcome;
+    await deps.repository.closeClaim(tx, claimId);
+    return () => deps.repository.dropClaim(claimId);
+  }
+
+  /** Processes one delivery alone, in its own transaction; null when it already had an outcome. */
+  async function processOne(id: string): Promise<Outcome | null> {
+    let dropClaim: (() => Promise<void>) | undefined;
+    try {
+      const outcome = await deps.db.$transaction(
+        async (tx) => {
+          const delivery = await deps.repository.claimById(tx, id);
+          if (!delivery) return null;
+          dropClaim = await writeDownClaim(tx, [delivery], true);
+          const results = await decide(tx, [delivery]);
+          await deps.repository.recordOutcomes(tx, results);
+          return results[0] ?? null;
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
+      if (outcome) deps.metrics.observeProcessed(outcome.status);
+      return outcome;
+    } catch (error) {
+      await dropClaim?.().catch(() => undefined);
+      throw error;
+    }
   }
 
   return {
@@ -224,10 +254,13 @@ export function createWebhookProcessor(deps: {
     async processPending(limit: number): Promise<{ claimed: number; moreWaiting: boolean }> {
       let claimed: ClaimedDelivery[] = [];
       let moreWaiting = false;
+      let dropClaim: (() => Promise<void>) | undefined;
       try {
         const outcomes = await deps.db.$transaction(
           async (tx) => {
             ({ deliveries: claimed, moreWaiting } = await deps.repository.claimPending(tx, limit));
+            if (claimed.length === 0) return [];
+            dropClaim = await writeDownClaim(tx, claimed, false);
             const results = await decide(tx, claimed);
             await deps.repository.recordOutcomes(tx, results);
             return results;
@@ -239,16 +272,46 @@ export function createWebhookProcessor(deps: {
       } catch (batchError) {
         // The claim itself failed (the database is unreachable): nothing was taken, the caller retries.
         if (claimed.length === 0) throw batchError;
+        await dropClaim?.().catch(() => undefined);
         const [only] = claimed;
         if (claimed.length === 1 && only) {
-          await recordFailure(only, batchError);
+          await recordFailure(only.id, batchError);
           return { claimed: 1, moreWaiting };
         }
         for (const delivery of claimed) {
-          await processOne(delivery.id).catch((error: unknown) => recordFailure(delivery, error));
+          await processOne(delivery.id).catch((error: unknown) => recordFailure(delivery.id, error));
         }
         return { claimed: claimed.length, moreWaiting };
       }
+    },
+
+    /**
+     * Finds the claims of workers that died while processing them. A batch's deliveries are processed
+     * again one at a time, so the rest of a batch does not share the fate of one delivery that stops
+     * its worker; a delivery whose worker died while processing it alone has that attempt counted, so
+     * such a delivery ends as failed after the last attempt instead of stopping workers forever.
+     * Resolves with the number of claims found.
+     */
+    async recoverAbandonedClaims(): Promise<number> {
+      const claims = await deps.repository.takeAbandonedClaims();
+      for (const claim of claims) {
+        for (const id of claim.deliveryIds) {
+          if (!claim.alone) {
+            await processOne(id).catch((error: unknown) => recordFailure(id, error));
+            continue;
+          }
+          const recorded = await deps.repository.recordFailedAttempt(deps.db, id, "interrupted");
+          if (!recorded) continue;
+          runWithCorrelation({ requestId: recorded.deliveryId }, () =>
+            deps.logger.error(
+              { deliveryRowId: id, attempts: recorded.attempts, status: recorded.status },
+              "a worker stopped while processing this webhook delivery alone",
+            ),
+          );
+          if (recorded.status === "failed") deps.metrics.observeProcessed("failed");
+        }
+      }
+      return claims.length;
     },
   };
 }

@@ -36,6 +36,12 @@ const MAX_BATCH_PAYLOAD_BYTES = 8 * 1024 * 1024;
 /** After this many failed processing attempts a delivery is recorded as failed instead of retried. */
 export const MAX_PROCESSING_ATTEMPTS = 6;
 
+/**
+ * How long the deliveries of a batch whose worker died stay out of batch claims while they are
+ * processed one at a time; if that worker dies too, they come back to the batches after it.
+ */
+const ABANDONED_BATCH_PARKED_SECONDS = 60;
+
 const INGEST_COLUMNS = 13;
 
 /**
@@ -219,6 +225,62 @@ export function createWebhookRepository(pool: pg.Pool) {
     },
 
     /**
+     * Writes down, committed on its own, the deliveries a worker has claimed and is about to process, so
+     * that the worker's death is noticed (migration 20261128020000). The processing transaction deletes
+     * it with `closeClaim`; `dropClaim` removes it when that transaction rolled back with its worker alive.
+     */
+    async openClaim(deliveryIds: string[], alone: boolean): Promise<string> {
+      const id = randomUUID();
+      await pool.query({
+        name: "webhook-claim-open",
+        text: `INSERT INTO webhook_claim (id, "deliveryIds", alone) VALUES ($1, $2::uuid[], $3)`,
+        values: [id, deliveryIds, alone],
+      });
+      return id;
+    },
+
+    /** Deletes the claim inside its processing transaction: locked until it commits, gone when it does. */
+    async closeClaim(db: DbClient, claimId: string) {
+      await db.$executeRaw`DELETE FROM webhook_claim WHERE id = ${claimId}::uuid`;
+    },
+
+    async dropClaim(claimId: string) {
+      await pool.query({
+        name: "webhook-claim-drop",
+        text: `DELETE FROM webhook_claim WHERE id = $1`,
+        values: [claimId],
+      });
+    },
+
+    /**
+     * Takes the claims whose workers died: left behind, and not locked by a transaction still working
+     * on them. The deliveries of a batch are parked for a minute, out of every worker's batch claims,
+     * while the caller processes them alone, in the order returned. A claim taken in the moment between its writing and its
+     * transaction's lock still has its deliveries locked by that transaction: parking them waits for it,
+     * and they are found done.
+     */
+    async takeAbandonedClaims(): Promise<{ deliveryIds: string[]; alone: boolean }[]> {
+      const { rows } = await pool.query<{ deliveryIds: string[]; alone: boolean }>({
+        name: "webhook-claim-take-abandoned",
+        text: `
+          WITH taken AS (
+            DELETE FROM webhook_claim WHERE id IN (SELECT id FROM webhook_claim FOR UPDATE SKIP LOCKED)
+            RETURNING "deliveryIds", alone),
+          parked AS (
+            UPDATE webhook_delivery SET "nextAttemptAt" = now() + interval '${ABANDONED_BATCH_PARKED_SECONDS} seconds'
+            WHERE id IN (SELECT unnest("deliveryIds") FROM taken WHERE NOT alone) AND status = 'received')
+          -- Those still waiting, the ones with failed attempts behind them last: a delivery that stops
+          -- its worker then does so after the rest of its batch has its outcomes.
+          SELECT alone, CASE WHEN alone THEN "deliveryIds" ELSE ARRAY(
+              SELECT delivery.id FROM webhook_delivery AS delivery
+              WHERE delivery.id = ANY(taken."deliveryIds") AND delivery.status = 'received'
+              ORDER BY delivery.attempts, delivery."receivedAt") END AS "deliveryIds"
+          FROM taken`,
+      });
+      return rows;
+    },
+
+    /**
      * Claims one delivery, waiting for a worker that holds it; null when it already has an outcome (that
      * worker finished it) or is not due yet.
      */
@@ -246,26 +308,36 @@ export function createWebhookRepository(pool: pg.Pool) {
     },
 
     /**
-     * Counts an attempt whose transaction rolled back. Before the last allowed attempt the delivery
-     * waits an exponential backoff (2, 4, 8… seconds) and says so in its reason; after it, it is failed.
-     * Null when the delivery already has an outcome.
+     * Counts an attempt that did not reach an outcome: its transaction rolled back ("failed"), or its
+     * worker died while processing the delivery alone ("interrupted"). Before the last allowed attempt
+     * the delivery waits an exponential backoff (2, 4, 8… seconds) and says so in its reason; after it,
+     * it is failed. Null when the delivery already has an outcome.
      */
     async recordFailedAttempt(
       db: DbClient,
       id: string,
-    ): Promise<{ attempts: number; status: string } | null> {
-      const rows = await db.$queryRaw<{ attempts: number; status: string }[]>`
+      cause: "failed" | "interrupted" = "failed",
+    ): Promise<{ deliveryId: string; attempts: number; status: string } | null> {
+      const retrying =
+        cause === "failed"
+          ? "retrying: processing attempt %s of %s failed"
+          : "retrying: processing attempt %s of %s stopped with its worker";
+      const failed =
+        cause === "failed"
+          ? "failed: processing failed %s times; the server log has the errors for this delivery id"
+          : "failed: its worker stopped while processing it alone %s times; the server log has the last lines for this delivery id";
+      const rows = await db.$queryRaw<{ deliveryId: string; attempts: number; status: string }[]>`
         UPDATE webhook_delivery SET
           attempts = attempts + 1,
           status = CASE WHEN attempts + 1 >= ${MAX_PROCESSING_ATTEMPTS}::int THEN 'failed' ELSE status END,
           reason = CASE WHEN attempts + 1 >= ${MAX_PROCESSING_ATTEMPTS}::int
-            THEN format('failed: processing failed %s times; the server log has the errors for this delivery id', attempts + 1)
-            ELSE format('retrying: processing attempt %s of %s failed', attempts + 1, ${MAX_PROCESSING_ATTEMPTS}::int) END,
+            THEN format(${failed}::text, attempts + 1)
+            ELSE format(${retrying}::text, attempts + 1, ${MAX_PROCESSING_ATTEMPTS}::int) END,
           "processedAt" = CASE WHEN attempts + 1 >= ${MAX_PROCESSING_ATTEMPTS}::int THEN now() END,
           "nextAttemptAt" = CASE WHEN attempts + 1 < ${MAX_PROCESSING_ATTEMPTS}::int
             THEN now() + make_interval(secs => power(2, attempts + 1)) END
         WHERE id = ${id}::uuid AND status = 'received'
-        RETURNING attempts, status`;
+        RETURNING "deliveryId", attempts, status`;
       return rows[0] ?? null;
     },
 

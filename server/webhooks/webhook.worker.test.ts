@@ -89,6 +89,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     await database.pool.query(
       `UPDATE webhook_delivery SET status = 'ignored', reason = 'test cleanup' WHERE status = 'received'`,
     );
+    await database.pool.query(`DELETE FROM webhook_claim`);
   }
 
   it("backs off after a failed attempt, says so, and records the delivery as failed after the last", async () => {
@@ -243,6 +244,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
       mostAtOnce: () => mostAtOnce,
       fill: () => (left = batches),
       processor: {
+        recoverAbandonedClaims: () => Promise.resolve(0),
         async processPending() {
           if (left === 0) return { claimed: 0, moreWaiting: false };
           left--;
@@ -317,5 +319,85 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
       traffic.stop();
       await worker.stop();
     }
+  });
+
+  describe("claims left by workers that died", () => {
+    const abandon = async (deliveryIds: string[], alone: boolean) =>
+      database.pool.query(
+        `INSERT INTO webhook_claim (id, "deliveryIds", alone) VALUES ($1, $2::uuid[], $3)`,
+        [randomUUID(), deliveryIds, alone],
+      );
+    const claimsLeft = async () =>
+      (await database.pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM webhook_claim`))
+        .rows[0]?.count;
+
+    it("processes the deliveries of an abandoned batch, each alone, before the worker drains", async () => {
+      await clearOutbox();
+      const ids = [
+        await store("ping", { zen: "a", hook_id: 1 }),
+        await store("push", pushPayload("acme/web")),
+        await store("ping", { zen: "c", hook_id: 3 }),
+      ];
+      await abandon(ids, false);
+      const processor = processorWith(noProjectsYet);
+      expect(await processor.recoverAbandonedClaims()).toBe(1);
+      for (const id of ids) expect((await row(id)).attempts).toBe(1);
+      expect((await row(ids[0]!)).status).toBe("processed");
+      expect((await row(ids[1]!)).reason).toBe("ignored: no project tracks acme/web@main");
+      expect(await claimsLeft()).toBe(0);
+      expect(await processor.recoverAbandonedClaims()).toBe(0);
+    });
+
+    it("counts an attempt each time a worker died processing a delivery alone, and fails it after the last", async () => {
+      await clearOutbox();
+      const id = await store("ping", { zen: "poison", hook_id: 4 });
+      const processor = processorWith(noProjectsYet);
+      for (let attempt = 1; attempt < MAX_PROCESSING_ATTEMPTS; attempt++) {
+        await abandon([id], true);
+        await processor.recoverAbandonedClaims();
+        const current = await row(id);
+        expect(current).toMatchObject({
+          status: "received",
+          attempts: attempt,
+          reason: `retrying: processing attempt ${attempt} of ${MAX_PROCESSING_ATTEMPTS} stopped with its worker`,
+        });
+        expect(current.waitsSeconds).toBeGreaterThan(2 ** attempt - 2);
+      }
+      await abandon([id], true);
+      await processor.recoverAbandonedClaims();
+      expect(await row(id)).toMatchObject({
+        status: "failed",
+        attempts: MAX_PROCESSING_ATTEMPTS,
+        reason: `failed: its worker stopped while processing it alone ${MAX_PROCESSING_ATTEMPTS} times; the server log has the last lines for this delivery id`,
+      });
+    });
+
+    it("leaves alone a claim whose transaction is still open, and a worker's own claims are gone once it commits", async () => {
+      await clearOutbox();
+      const id = await store("ping", { zen: "busy", hook_id: 5 });
+      const claimId = randomUUID();
+      await database.pool.query(`INSERT INTO webhook_claim (id, "deliveryIds") VALUES ($1, $2::uuid[])`, [
+        claimId,
+        [id],
+      ]);
+      const live = await database.pool.connect();
+      try {
+        await live.query("BEGIN");
+        await live.query(`DELETE FROM webhook_claim WHERE id = $1`, [claimId]);
+        const processor = processorWith(noProjectsYet);
+        expect(await processor.recoverAbandonedClaims()).toBe(0);
+        expect((await row(id)).status).toBe("received");
+        // Its worker died: the transaction rolls back and the claim is there, unlocked.
+        await live.query("ROLLBACK");
+        expect(await processor.recoverAbandonedClaims()).toBe(1);
+        expect((await row(id)).status).toBe("processed");
+      } finally {
+        live.release();
+      }
+      // A batch processed normally leaves no claim behind.
+      await store("ping", { zen: "normal", hook_id: 6 });
+      await processorWith(noProjectsYet).processPending(10);
+      expect(await claimsLeft()).toBe(0);
+    });
   });
 });

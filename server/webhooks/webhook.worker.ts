@@ -1,6 +1,6 @@
 // Drains the webhook outbox: deliveries stored with status 'received'. A notification from the ingest
 // statement wakes it at once; a short poll is the safety net for a notification lost while the listener
-// reconnects, and it also picks up retries whose backoff has passed.
+// reconnects, and it also picks up retries whose backoff has passed and the claims of workers that died.
 //
 // Acknowledging comes before processing: GitHub gives up on a delivery it cannot hand over within 10 s,
 // and a stored delivery waits safely. So during a burst (notifications count the deliveries stored) with
@@ -33,7 +33,11 @@ const BURST_ARRIVALS_PER_SECOND = 1_000;
 const ARRIVAL_WINDOW_MS = 250;
 
 export async function startWebhookWorker(
-  deps: { pool: pg.Pool; processor: Pick<WebhookProcessor, "processPending">; logger: Logger },
+  deps: {
+    pool: pg.Pool;
+    processor: Pick<WebhookProcessor, "processPending" | "recoverAbandonedClaims">;
+    logger: Logger;
+  },
   options: WebhookWorkerOptions = {},
 ): Promise<{ stop(): Promise<void> }> {
   const concurrency = options.concurrency ?? 2;
@@ -100,6 +104,22 @@ export async function startWebhookWorker(
     inFlight.add(draining);
   }
 
+  // Claims left by workers that died; before the first drain, so that a delivery that stopped this
+  // process's predecessor is processed alone before any batch can take it again.
+  let recovering = false;
+  async function recoverAbandonedClaims(): Promise<void> {
+    if (recovering || stopped) return;
+    recovering = true;
+    try {
+      await deps.processor.recoverAbandonedClaims();
+    } catch (error) {
+      deps.logger.warn({ err: error }, "webhook worker could not look for abandoned claims; retrying");
+    } finally {
+      recovering = false;
+    }
+  }
+  await recoverAbandonedClaims();
+
   const listener = createNotificationListener({
     pool: deps.pool,
     channel: DELIVERY_CHANNEL,
@@ -117,7 +137,12 @@ export async function startWebhookWorker(
     onConnected: wake,
   });
   await listener.start();
-  const poll = setInterval(wake, options.pollIntervalMs ?? 1_000);
+  const poll = setInterval(() => {
+    wake();
+    const recovery = recoverAbandonedClaims();
+    inFlight.add(recovery);
+    void recovery.finally(() => inFlight.delete(recovery));
+  }, options.pollIntervalMs ?? 1_000);
   poll.unref();
   wake();
 
