@@ -231,9 +231,12 @@ export function createWebhookRepository(pool: pg.Pool) {
      */
     async openClaim(deliveryIds: string[], alone: boolean): Promise<string> {
       const id = randomUUID();
+      // Committed without waiting for the WAL flush (for this statement only): the row has to outlive
+      // the worker process, not PostgreSQL itself, and a batch does not wait for a second fsync.
       await pool.query({
         name: "webhook-claim-open",
-        text: `INSERT INTO webhook_claim (id, "deliveryIds", alone) VALUES ($1, $2::uuid[], $3)`,
+        text: `WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true))
+               INSERT INTO webhook_claim (id, "deliveryIds", alone) SELECT $1, $2::uuid[], $3 FROM unflushed`,
         values: [id, deliveryIds, alone],
       });
       return id;
