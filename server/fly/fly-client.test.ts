@@ -307,10 +307,21 @@ describe("Fly client", () => {
       const app = appName();
       await api.createApp({ name: app, orgSlug: FLY_ORG });
       await fly.control("POST", "/faults", { timeoutRate: 1, routes: "POST /v1/apps/*/machines" });
-      const machine = await api.createMachine(app, { config: { image: IMAGE } }, "launch-lost");
+      const machine = await api.createMachine(
+        app,
+        { config: { image: IMAGE }, lease_ttl: 60 },
+        "launch-lost",
+      );
       await fly.control("DELETE", "/faults");
       const machines = await api.listMachines(app);
       expect(machines.map((listed) => listed.id)).toEqual([machine.id]);
+      // The lease the create took is known by its nonce, so it can be released.
+      expect(machine.nonce).toEqual(expect.any(String));
+      await api.releaseLease(app, machine.id, machine.nonce ?? "");
+      // Released: the next deployment can lease it.
+      await expect(
+        api.acquireLease(app, machine.id, { ttlSeconds: 10, description: "next" }),
+      ).resolves.toEqual(expect.objectContaining({ nonce: expect.any(String) }));
     });
   });
 

@@ -481,8 +481,25 @@ function flyCalls({ call, json }: Transport, caller: Caller) {
             body: tagged,
             call: { idempotent: false },
           }),
-        async () =>
-          (await api.listMachines(appName, { metadata: { [LAUNCH_ID_METADATA_KEY]: launchId } }))[0],
+        async () => {
+          const found = (
+            await api.listMachines(appName, { metadata: { [LAUNCH_ID_METADATA_KEY]: launchId } })
+          )[0];
+          if (!found || request.lease_ttl === undefined) return found;
+          // The lost answer carried the nonce of the lease the create took, and a listing does not. Nobody
+          // else has this machine's id yet, so the lease on it is that one; without its nonce it could
+          // not be released, and would hold off the next deployment until it expired.
+          const lease = await call(
+            caller,
+            `the lease on ${found.id}`,
+            `${machine(appName, found.id)}/lease`,
+            leaseSchema,
+            {
+              accept: [404],
+            },
+          );
+          return lease.body ? { ...found, nonce: lease.body.data.nonce } : found;
+        },
       );
     },
 
