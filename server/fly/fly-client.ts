@@ -380,6 +380,14 @@ function flyCalls({ call, json }: Transport, caller: Caller) {
   const app = (name: string) => `/apps/${enc(name)}`;
   const machine = (appName: string, id: string) => `${app(appName)}/machines/${enc(id)}`;
 
+  /** The lease in force on a machine, nonce included; undefined when there is none. */
+  async function findLease(appName: string, id: string) {
+    const found = await call(caller, `the lease on ${id}`, `${machine(appName, id)}/lease`, leaseSchema, {
+      accept: [404],
+    });
+    return found.body;
+  }
+
   const api = {
     /** Token introspection: which organisation (and apps) the token opens (ref §1.11). */
     async currentToken(): Promise<FlyTokenInfo> {
@@ -489,16 +497,8 @@ function flyCalls({ call, json }: Transport, caller: Caller) {
           // The lost answer carried the nonce of the lease the create took, and a listing does not. Nobody
           // else has this machine's id yet, so the lease on it is that one; without its nonce it could
           // not be released, and would hold off the next deployment until it expired.
-          const lease = await call(
-            caller,
-            `the lease on ${found.id}`,
-            `${machine(appName, found.id)}/lease`,
-            leaseSchema,
-            {
-              accept: [404],
-            },
-          );
-          return lease.body ? { ...found, nonce: lease.body.data.nonce } : found;
+          const lease = await findLease(appName, found.id);
+          return lease ? { ...found, nonce: lease.data.nonce } : found;
         },
       );
     },
@@ -606,8 +606,8 @@ function flyCalls({ call, json }: Transport, caller: Caller) {
             call: { idempotent: false },
           }),
         async () => {
-          const found = await call(caller, `the lease on ${id}`, path, leaseSchema, { accept: [404] });
-          return found.body?.data.description === options.description ? found.body : undefined;
+          const found = await findLease(appName, id);
+          return found?.data.description === options.description ? found : undefined;
         },
       );
       return leaseOf(body);

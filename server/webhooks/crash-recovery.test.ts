@@ -11,8 +11,9 @@ import { findFreePort } from "../db/embedded-postgres.ts";
 import { createTestDatabase, type TestDatabase } from "../test/database.ts";
 import { TEST_WEBHOOK_SECRET } from "../test/harness.ts";
 import { type HangarProcess, startHangarProcess, waitForReady } from "../test/hangar-process.ts";
+import { pushPayload, storeDelivery } from "../test/webhooks.ts";
 import { signPayload } from "./signature.ts";
-import { MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
+import { MAX_PROCESSING_ATTEMPTS } from "./webhook.repository.ts";
 
 const DELIVERIES = 400;
 
@@ -102,32 +103,8 @@ describe("crash recovery", { timeout: 120_000 }, () => {
   });
 
   it("fails a delivery that stops its worker every time, and processes the rest of its batch", async () => {
-    const repository = createWebhookRepository(database.pool);
-    const storePush = async (repositoryName: string) => {
-      const payload = {
-        ref: "refs/heads/main",
-        before: "1".repeat(40),
-        after: "2".repeat(40),
-        deleted: false,
-        repository: { id: 2, name: repositoryName.split("/")[1], full_name: repositoryName },
-        commits: [],
-        installation: { id: 8 },
-      };
-      const [result] = await repository.storeBatch([
-        {
-          deliveryId: randomUUID(),
-          event: "push",
-          hookId: null,
-          signedWith: "current",
-          headers: {},
-          payload: Buffer.from(JSON.stringify(payload)),
-          summary: null,
-          ignoredReason: null,
-        },
-      ]);
-      if (result?.kind !== "stored") throw new Error("not stored");
-      return result.id;
-    };
+    const storePush = (repositoryName: string) =>
+      storeDelivery(database.pool, "push", pushPayload(repositoryName));
     const before = [await storePush("acme/web"), await storePush("acme/api")];
     const poison = await storePush(POISON_REPOSITORY);
     const after = [await storePush("acme/web"), await storePush("acme/docs")];

@@ -58,8 +58,9 @@ export function createDeliveryWriter(deps: {
     try {
       const results = await deps.repository.storeBatch(batch.map((item) => item.delivery));
       batch.forEach((item, index) => item.resolve(results[index] ?? { kind: "duplicate" }));
-      const toProcess = results.filter((result) => result.kind === "stored" && result.needsProcessing);
-      if (toProcess.length > 0) wakeWorkers(toProcess.length);
+      let toProcess = 0;
+      for (const result of results) if (result.kind === "stored" && result.needsProcessing) toProcess++;
+      if (toProcess > 0) wakeWorkers(toProcess);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);

@@ -186,17 +186,32 @@ export function createWebhookProcessor(deps: {
     return results;
   }
 
-  /** Counts a failed attempt: the delivery is retried after a backoff, or failed after the last one. */
-  async function recordFailure(id: string, error: unknown) {
-    let deliveryId: string | undefined;
+  /**
+   * Counts an attempt that reached no outcome, its processing having thrown an error or its worker having
+   * died ("interrupted"): the delivery is retried after a backoff, or failed after the last attempt.
+   */
+  async function recordFailure(id: string, failure: { error: unknown } | "interrupted") {
+    const cause = failure === "interrupted" ? failure : "failed";
+    let recorded: Awaited<ReturnType<WebhookRepository["recordFailedAttempt"]>> = null;
     try {
-      const recorded = await deps.repository.recordFailedAttempt(deps.db, id);
-      deliveryId = recorded?.deliveryId;
+      recorded = await deps.repository.recordFailedAttempt(deps.db, id, cause);
       if (recorded?.status === "failed") deps.metrics.observeProcessed("failed");
     } finally {
-      runWithCorrelation({ requestId: deliveryId ?? id }, () =>
-        deps.logger.error({ err: error, deliveryRowId: id }, "webhook processing failed"),
-      );
+      // An interruption of a delivery that has an outcome by now was not its processing's doing.
+      if (cause === "failed" || recorded) {
+        runWithCorrelation({ requestId: recorded?.deliveryId ?? id }, () =>
+          deps.logger.error(
+            {
+              err: failure === "interrupted" ? undefined : failure.error,
+              deliveryRowId: id,
+              attempts: recorded?.attempts,
+            },
+            cause === "failed"
+              ? "webhook processing failed"
+              : "a worker stopped while processing this webhook delivery alone",
+          ),
+        );
+      }
     }
   }
 
@@ -214,8 +229,8 @@ export function createWebhookProcessor(deps: {
       deliveries.map((delivery) => delivery.id),
       alone,
     );
-    await deps.repository.closeClaim(tx, claimId);
-    return () => deps.repository.dropClaim(claimId);
+    await deps.repository.deleteClaim(tx, claimId);
+    return () => deps.repository.deleteClaim(deps.db, claimId);
   }
 
   /** Processes one delivery alone, in its own transaction; null when it already had an outcome. */
@@ -275,11 +290,11 @@ export function createWebhookProcessor(deps: {
         await dropClaim?.().catch(() => undefined);
         const [only] = claimed;
         if (claimed.length === 1 && only) {
-          await recordFailure(only.id, batchError);
+          await recordFailure(only.id, { error: batchError });
           return { claimed: 1, moreWaiting };
         }
         for (const delivery of claimed) {
-          await processOne(delivery.id).catch((error: unknown) => recordFailure(delivery.id, error));
+          await processOne(delivery.id).catch((error: unknown) => recordFailure(delivery.id, { error }));
         }
         return { claimed: claimed.length, moreWaiting };
       }
@@ -296,19 +311,8 @@ export function createWebhookProcessor(deps: {
       const claims = await deps.repository.takeAbandonedClaims();
       for (const claim of claims) {
         for (const id of claim.deliveryIds) {
-          if (!claim.alone) {
-            await processOne(id).catch((error: unknown) => recordFailure(id, error));
-            continue;
-          }
-          const recorded = await deps.repository.recordFailedAttempt(deps.db, id, "interrupted");
-          if (!recorded) continue;
-          runWithCorrelation({ requestId: recorded.deliveryId }, () =>
-            deps.logger.error(
-              { deliveryRowId: id, attempts: recorded.attempts, status: recorded.status },
-              "a worker stopped while processing this webhook delivery alone",
-            ),
-          );
-          if (recorded.status === "failed") deps.metrics.observeProcessed("failed");
+          if (claim.alone) await recordFailure(id, "interrupted");
+          else await processOne(id).catch((error: unknown) => recordFailure(id, { error }));
         }
       }
       return claims.length;

@@ -227,7 +227,7 @@ export function createWebhookRepository(pool: pg.Pool) {
     /**
      * Writes down, committed on its own, the deliveries a worker has claimed and is about to process, so
      * that the worker's death is noticed (migration 20261128020000). The processing transaction deletes
-     * it with `closeClaim`; `dropClaim` removes it when that transaction rolled back with its worker alive.
+     * it with `deleteClaim`, and so does the worker when that transaction rolled back with it alive.
      */
     async openClaim(deliveryIds: string[], alone: boolean): Promise<string> {
       const id = randomUUID();
@@ -242,25 +242,20 @@ export function createWebhookRepository(pool: pg.Pool) {
       return id;
     },
 
-    /** Deletes the claim inside its processing transaction: locked until it commits, gone when it does. */
-    async closeClaim(db: DbClient, claimId: string) {
+    /**
+     * Deletes a claim. Inside its processing transaction it stays locked until that commits and is gone
+     * when it does.
+     */
+    async deleteClaim(db: DbClient, claimId: string) {
       await db.$executeRaw`DELETE FROM webhook_claim WHERE id = ${claimId}::uuid`;
-    },
-
-    async dropClaim(claimId: string) {
-      await pool.query({
-        name: "webhook-claim-drop",
-        text: `DELETE FROM webhook_claim WHERE id = $1`,
-        values: [claimId],
-      });
     },
 
     /**
      * Takes the claims whose workers died: left behind, and not locked by a transaction still working
      * on them. The deliveries of a batch are parked for a minute, out of every worker's batch claims,
-     * while the caller processes them alone, in the order returned. A claim taken in the moment between its writing and its
-     * transaction's lock still has its deliveries locked by that transaction: parking them waits for it,
-     * and they are found done.
+     * while the caller processes them alone, in the order returned. A claim taken in the moment between
+     * its writing and its transaction's lock still has its deliveries locked by that transaction: parking
+     * them waits for it, and they are found done.
      */
     async takeAbandonedClaims(): Promise<{ deliveryIds: string[]; alone: boolean }[]> {
       const { rows } = await pool.query<{ deliveryIds: string[]; alone: boolean }>({

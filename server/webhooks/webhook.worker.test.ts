@@ -16,21 +16,9 @@ import {
 } from "./webhook.processor.ts";
 import { DELIVERY_CHANNEL, MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
 import { startWebhookWorker } from "./webhook.worker.ts";
+import { pushPayload, storeDelivery } from "../test/webhooks.ts";
 
 const logger = createLogger({ level: "silent" });
-
-function pushPayload(repository: string) {
-  return {
-    ref: "refs/heads/main",
-    before: "0".repeat(40),
-    after: "1".repeat(40),
-    deleted: false,
-    repository: { id: 1, name: repository.split("/")[1], full_name: repository },
-    head_commit: { id: "1".repeat(40), message: "change", timestamp: "2026-11-28T00:00:00Z" },
-    commits: [],
-    installation: { id: 7 },
-  };
-}
 
 describe("webhook outbox worker", { timeout: 60_000 }, () => {
   let database: TestDatabase;
@@ -52,22 +40,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     });
   }
 
-  async function store(event: string, payload: unknown): Promise<string> {
-    const [result] = await createWebhookRepository(database.pool).storeBatch([
-      {
-        deliveryId: randomUUID(),
-        event,
-        hookId: null,
-        signedWith: "current",
-        headers: {},
-        payload: Buffer.from(JSON.stringify(payload)),
-        summary: null,
-        ignoredReason: null,
-      },
-    ]);
-    if (result?.kind !== "stored") throw new Error("not stored");
-    return result.id;
-  }
+  const store = (event: string, payload: unknown) => storeDelivery(database.pool, event, payload);
 
   async function row(id: string) {
     const { rows } = await database.pool.query<{
@@ -231,94 +204,65 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
   });
 
   /**
-   * A processor whose backlog is `batches` batches, each taking `batchMs`; it records when each batch
-   * ran and how many ran at once.
+   * Starts a worker (a quarter of its time during a burst, two drains) over a processor whose backlog
+   * is 12 batches of 20 ms each, while notifications say `storedEvery10Ms` deliveries arrive every 10 ms,
+   * and resolves with when each batch ran and how many ran at once.
    */
-  function backlogOf(batches: number, batchMs: number) {
+  async function drainWhileArriving(storedEvery10Ms: number) {
+    const batches = 12;
     const ran: { startedAt: number; endedAt: number }[] = [];
     let left = 0;
     let running = 0;
     let mostAtOnce = 0;
-    return {
-      ran,
-      mostAtOnce: () => mostAtOnce,
-      fill: () => (left = batches),
-      processor: {
-        recoverAbandonedClaims: () => Promise.resolve(0),
-        async processPending() {
-          if (left === 0) return { claimed: 0, moreWaiting: false };
-          left--;
-          running++;
-          mostAtOnce = Math.max(mostAtOnce, running);
-          const startedAt = performance.now();
-          await new Promise((resolve) => setTimeout(resolve, batchMs));
-          ran.push({ startedAt, endedAt: performance.now() });
-          running--;
-          return { claimed: 20, moreWaiting: left > 0 };
-        },
+    const processor = {
+      recoverAbandonedClaims: () => Promise.resolve(0),
+      async processPending() {
+        if (left === 0) return { claimed: 0, moreWaiting: false };
+        left--;
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        const startedAt = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        ran.push({ startedAt, endedAt: performance.now() });
+        running--;
+        return { claimed: 20, moreWaiting: left > 0 };
       },
     };
-  }
-
-  /** Notifies the way the web processes do, `stored` deliveries per notification, every 10 ms. */
-  function arrivals(stored: number) {
-    const timer = setInterval(() => {
-      void database.pool.query(`SELECT pg_notify($1, $2)`, [DELIVERY_CHANNEL, String(stored)]);
+    const worker = await startWebhookWorker(
+      { pool: database.pool, processor, logger },
+      { burstShare: 0.25, concurrency: 2 },
+    );
+    const arrivals = setInterval(() => {
+      void database.pool.query(`SELECT pg_notify($1, $2)`, [DELIVERY_CHANNEL, String(storedEvery10Ms)]);
     }, 10);
-    return { stop: () => clearInterval(timer) };
-  }
-
-  async function untilDrained(backlog: ReturnType<typeof backlogOf>, batches: number) {
-    for (let attempt = 0; attempt < 300 && backlog.ran.length < batches; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      // Longer than the worker's window for counting arrivals, so that it has seen the rate.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      left = batches;
+      for (let attempt = 0; attempt < 300 && ran.length < batches; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      clearInterval(arrivals);
+      await worker.stop();
     }
+    expect(ran).toHaveLength(batches);
+    return { ran, mostAtOnce };
   }
 
   it("during a burst drains a backlog with one drain that pauses between batches", async () => {
-    const backlog = backlogOf(12, 20);
-    const worker = await startWebhookWorker(
-      { pool: database.pool, processor: backlog.processor, logger },
-      { burstShare: 0.25, concurrency: 2 },
-    );
-    // 50 deliveries every 10 ms: 5,000/s, a burst.
-    const burst = arrivals(50);
-    try {
-      // Longer than the worker's window for counting arrivals, so that it has seen the rate.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      backlog.fill();
-      await untilDrained(backlog, 12);
-      expect(backlog.ran).toHaveLength(12);
-      expect(backlog.mostAtOnce()).toBe(1);
-      // A quarter of its time processing: after a 20 ms batch it waits three times as long.
-      const pauses = backlog.ran
-        .slice(1)
-        .map((batch, index) => batch.startedAt - backlog.ran[index]!.endedAt);
-      expect(Math.min(...pauses)).toBeGreaterThanOrEqual(50);
-    } finally {
-      burst.stop();
-      await worker.stop();
-    }
+    // 5,000 deliveries/s: a burst.
+    const { ran, mostAtOnce } = await drainWhileArriving(50);
+    expect(mostAtOnce).toBe(1);
+    // A quarter of its time processing: after a 20 ms batch it waits three times as long.
+    const pauses = ran.slice(1).map((batch, index) => batch.startedAt - ran[index]!.endedAt);
+    expect(Math.min(...pauses)).toBeGreaterThanOrEqual(50);
   });
 
   it("below the burst rate drains a backlog at full speed, with every drain it may run", async () => {
-    const backlog = backlogOf(12, 20);
-    const worker = await startWebhookWorker(
-      { pool: database.pool, processor: backlog.processor, logger },
-      { burstShare: 0.25, concurrency: 2 },
-    );
-    // 2 deliveries every 10 ms: 200/s, ordinary traffic after a burst.
-    const traffic = arrivals(2);
-    try {
-      // Longer than the worker's window for counting arrivals, so that it has seen the rate.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      backlog.fill();
-      await untilDrained(backlog, 12);
-      expect(backlog.ran).toHaveLength(12);
-      expect(backlog.mostAtOnce()).toBe(2);
-    } finally {
-      traffic.stop();
-      await worker.stop();
-    }
+    // 200 deliveries/s: ordinary traffic after a burst.
+    const { mostAtOnce } = await drainWhileArriving(2);
+    expect(mostAtOnce).toBe(2);
   });
 
   describe("claims left by workers that died", () => {

@@ -51,18 +51,22 @@ export async function startWebhookWorker(
   let wokenAgain = false;
   // Set while a drain gives way during a burst: it then drains alone, and wake-ups do not add another.
   let pacing = false;
+  // Deliveries stored within the last ARRIVAL_WINDOW_MS, as notifications counted them, and their sum.
   const arrivals: { at: number; stored: number }[] = [];
+  let storedInWindow = 0;
 
   function forgetOldArrivals(): void {
     const windowStart = performance.now() - ARRIVAL_WINDOW_MS;
-    while ((arrivals[0]?.at ?? windowStart) < windowStart) arrivals.shift();
+    for (let oldest = arrivals[0]; oldest && oldest.at < windowStart; oldest = arrivals[0]) {
+      storedInWindow -= oldest.stored;
+      arrivals.shift();
+    }
   }
 
   function burstGoingOn(): boolean {
     if (burstShare >= 1) return false;
     forgetOldArrivals();
-    const stored = arrivals.reduce((sum, arrival) => sum + arrival.stored, 0);
-    return (stored * 1000) / ARRIVAL_WINDOW_MS >= BURST_ARRIVALS_PER_SECOND;
+    return (storedInWindow * 1000) / ARRIVAL_WINDOW_MS >= BURST_ARRIVALS_PER_SECOND;
   }
 
   async function drain(): Promise<void> {
@@ -130,6 +134,7 @@ export async function startWebhookWorker(
       if (stored > 0 && burstShare < 1) {
         forgetOldArrivals();
         arrivals.push({ at: performance.now(), stored });
+        storedInWindow += stored;
       }
       wake();
     },
