@@ -24,6 +24,7 @@ import { describeSandbox, startSandbox } from "./sandbox/launcher.ts";
 import { createServices } from "./services.ts";
 import { createBuilder } from "./deployments/builders/builder.ts";
 import { createDeploymentEngine, defaultDeploymentSettings } from "./deployments/deployments.ts";
+import { CLAIM_POOL_SIZE } from "./webhooks/webhook-claim.repository.ts";
 import { createWebhooks } from "./webhooks/webhooks.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -61,10 +62,12 @@ async function main(): Promise<void> {
   try {
     const database = await openDatabase(config, logger);
     cleanups.push(() => database.close());
-    const pool = createPool(database.url, config.databasePoolSize, (error) =>
-      logger.warn({ err: error }, "idle database connection lost"),
-    );
+    const onIdleConnectionLost = (error: Error) =>
+      logger.warn({ err: error }, "idle database connection lost");
+    const pool = createPool(database.url, config.databasePoolSize, onIdleConnectionLost);
     cleanups.push(() => pool.end());
+    const claimPool = createPool(database.url, CLAIM_POOL_SIZE, onIdleConnectionLost);
+    cleanups.push(() => claimPool.end());
     const migrations = await applyMigrations(pool, path.join(ROOT, "prisma", "migrations"));
     if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "migrations applied");
     const db = createPrisma(pool);
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
     const webhooks = createWebhooks({
       db,
       pool,
+      claimPool,
       secrets: config.webhooks.secrets,
       failureLimiter: services.limiters.webhookFailures,
       metrics,

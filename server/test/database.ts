@@ -2,9 +2,17 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createPool, createPrisma, type Database } from "../db/prisma.ts";
+import { CLAIM_POOL_SIZE } from "../webhooks/webhook-claim.repository.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
-export type TestDatabase = { url: string; pool: pg.Pool; db: Database; drop(): Promise<void> };
+export type TestDatabase = {
+  url: string;
+  pool: pg.Pool;
+  /** The webhook claim writes' own pool, as main.ts makes it. */
+  claimPool: pg.Pool;
+  db: Database;
+  drop(): Promise<void>;
+};
 
 /** A fresh, migrated database of its own for the calling test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -27,14 +35,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const pool = createPool(url.toString(), 5);
+  const claimPool = createPool(url.toString(), CLAIM_POOL_SIZE);
   const db = createPrisma(pool);
   return {
     url: url.toString(),
     pool,
+    claimPool,
     db,
     async drop() {
       await db.$disconnect();
       await pool.end();
+      await claimPool.end();
       const cleanup = new pg.Client({ connectionString: serverUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -11,6 +11,7 @@ import {
   noProjectsYet,
   recordInstallationEvents,
 } from "../webhooks/webhook.processor.ts";
+import { CLAIM_POOL_SIZE, createWebhookClaimRepository } from "../webhooks/webhook-claim.repository.ts";
 import { createWebhookRepository } from "../webhooks/webhook.repository.ts";
 import { startWebhookWorker } from "../webhooks/webhook.worker.ts";
 
@@ -23,6 +24,7 @@ if (!databaseUrl || !poisonRepository || !exitCode) {
   throw new Error("DATABASE_URL, POISON_REPOSITORY and DIE_WITH_CODE are required");
 }
 const pool = createPool(databaseUrl, 4);
+const claimPool = createPool(databaseUrl, CLAIM_POOL_SIZE);
 const db = createPrisma(pool);
 const logger = createLogger({ level: "silent" });
 
@@ -40,6 +42,7 @@ await startWebhookWorker(
     processor: createWebhookProcessor({
       db,
       repository: createWebhookRepository(pool),
+      claims: createWebhookClaimRepository(pool, claimPool),
       projects: dyingOnPoison,
       installations: recordInstallationEvents,
       metrics: createWebhookMetrics(createMetrics()),

@@ -154,6 +154,7 @@ export async function startTestServer(
   const webhooks = createWebhooks({
     db: database.db,
     pool: database.pool,
+    claimPool: database.claimPool,
     secrets: options.webhookSecrets ?? { current: TEST_WEBHOOK_SECRET, previous: undefined },
     failureLimiter: services.limiters.webhookFailures,
     metrics,

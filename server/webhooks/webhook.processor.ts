@@ -8,6 +8,7 @@ import type { Logger } from "../observability/logger.ts";
 import { parseJsonText } from "./payload-summary.ts";
 import { sanitizeText } from "./sanitize.ts";
 import type { WebhookMetrics } from "./webhook.metrics.ts";
+import type { WebhookClaimRepository } from "./webhook-claim.repository.ts";
 import type { ClaimedDelivery, WebhookRepository } from "./webhook.repository.ts";
 import {
   type InstallationPayload,
@@ -75,6 +76,7 @@ function describeIssues(error: z.ZodError): string {
 export function createWebhookProcessor(deps: {
   db: Database;
   repository: WebhookRepository;
+  claims: WebhookClaimRepository;
   projects: ProjectMatcher;
   installations: InstallationHandlers;
   metrics: WebhookMetrics;
@@ -225,12 +227,12 @@ export function createWebhookProcessor(deps: {
     deliveries: ClaimedDelivery[],
     alone: boolean,
   ): Promise<() => Promise<void>> {
-    const claimId = await deps.repository.openClaim(
+    const claimId = await deps.claims.openClaim(
       deliveries.map((delivery) => delivery.id),
       alone,
     );
-    await deps.repository.deleteClaim(tx, claimId);
-    return () => deps.repository.deleteClaim(deps.db, claimId);
+    await deps.claims.deleteClaim(tx, claimId);
+    return () => deps.claims.deleteClaim(deps.db, claimId);
   }
 
   /** Processes one delivery alone, in its own transaction; null when it already had an outcome. */
@@ -308,7 +310,7 @@ export function createWebhookProcessor(deps: {
      * Resolves with the number of claims found.
      */
     async recoverAbandonedClaims(): Promise<number> {
-      const claims = await deps.repository.takeAbandonedClaims();
+      const claims = await deps.claims.takeAbandonedClaims();
       for (const claim of claims) {
         for (const id of claim.deliveryIds) {
           if (claim.alone) await recordFailure(id, "interrupted");

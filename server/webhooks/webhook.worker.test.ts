@@ -16,6 +16,7 @@ import {
 } from "./webhook.processor.ts";
 import { DELIVERY_CHANNEL, MAX_PROCESSING_ATTEMPTS, createWebhookRepository } from "./webhook.repository.ts";
 import { startWebhookWorker } from "./webhook.worker.ts";
+import { createWebhookClaimRepository } from "./webhook-claim.repository.ts";
 import { pushPayload, storeDelivery } from "../test/webhooks.ts";
 
 const logger = createLogger({ level: "silent" });
@@ -33,6 +34,7 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
     return createWebhookProcessor({
       db: database.db,
       repository: createWebhookRepository(database.pool),
+      claims: createWebhookClaimRepository(database.pool, database.claimPool),
       projects,
       installations: recordInstallationEvents,
       metrics: createWebhookMetrics(createMetrics()),

@@ -15,12 +15,15 @@ import {
   noProjectsYet,
   recordInstallationEvents,
 } from "./webhook.processor.ts";
+import { createWebhookClaimRepository } from "./webhook-claim.repository.ts";
 import { createWebhookRepository } from "./webhook.repository.ts";
 import { type WebhookWorkerOptions, startWebhookWorker } from "./webhook.worker.ts";
 
 export function createWebhooks(deps: {
   db: Database;
   pool: pg.Pool;
+  /** For claim writes only; see createWebhookClaimRepository. */
+  claimPool: pg.Pool;
   secrets: { current: string; previous: string | undefined };
   failureLimiter: Limiter;
   metrics: Metrics;
@@ -34,6 +37,7 @@ export function createWebhooks(deps: {
   const processor = createWebhookProcessor({
     db: deps.db,
     repository,
+    claims: createWebhookClaimRepository(deps.pool, deps.claimPool),
     projects: deps.projects ?? noProjectsYet,
     installations: deps.installations ?? recordInstallationEvents,
     metrics,
