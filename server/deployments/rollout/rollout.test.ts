@@ -47,16 +47,20 @@ async function newApp(): Promise<string> {
   return name;
 }
 
+/** The app's live machines, and the leases on them. */
 async function state(appName: string) {
   const dump = await fly.control<StateDump>("GET", "/state");
+  const machines = dump.machines
+    .filter(
+      (machine) => machine.app === appName && machine.state !== "destroyed" && machine.state !== "destroying",
+    )
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const live = new Set(machines.map((machine) => machine.id));
+  // A machine being destroyed keeps its lease until it is gone (200 ms of emulated time), and that
+  // lease can hold off no deployment: a failed first deploy's machines are destroyed under theirs.
   return {
-    machines: dump.machines
-      .filter(
-        (machine) =>
-          machine.app === appName && machine.state !== "destroyed" && machine.state !== "destroying",
-      )
-      .sort((a, b) => a.id.localeCompare(b.id)),
-    leases: dump.leases.filter((lease) => lease.app === appName),
+    machines,
+    leases: dump.leases.filter((lease) => lease.app === appName && live.has(lease.machineId)),
   };
 }
 
