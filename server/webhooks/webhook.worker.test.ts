@@ -345,5 +345,25 @@ describe("webhook outbox worker", { timeout: 60_000 }, () => {
       await processorWith(noProjectsYet).processPending(10);
       expect(await claimsLeft()).toBe(0);
     });
+
+    it("writes a batch's claim without a second connection from the main pool", async () => {
+      await clearOutbox();
+      const id = await store("ping", { zen: "crowded", hook_id: 7 });
+      // Everything else in the process (deployments, the API) holds all but one connection: the batch's
+      // transaction takes that one, and its claim must not wait for another.
+      const others = await Promise.all(
+        Array.from({ length: (database.pool.options.max ?? 10) - 1 }, () => database.pool.connect()),
+      );
+      try {
+        const outcome = await Promise.race([
+          processorWith(noProjectsYet).processPending(10),
+          new Promise((resolve) => setTimeout(() => resolve("waiting for a connection"), 5_000)),
+        ]);
+        expect(outcome).toEqual({ claimed: 1, moreWaiting: false });
+      } finally {
+        for (const connection of others) connection.release();
+      }
+      expect((await row(id)).status).toBe("processed");
+    });
   });
 });
